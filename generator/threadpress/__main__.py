@@ -1,0 +1,3 @@
+from threadpress.cli import main
+
+raise SystemExit(main())

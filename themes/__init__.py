@@ -1,0 +1,1 @@
+"""The built-in themes, installed as the package data of `threadpress.themes`."""
