@@ -1,0 +1,98 @@
+"""The command line: the verbs over the stages (check, build, import)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from . import __version__
+from .errors import Diagnostic, ThreadpressError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except ThreadpressError as e:
+        report(e.diagnostics)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="threadpress",
+        description="Publish discussion threads as static websites.")
+    p.add_argument("--version", action="version", version=f"threadpress {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser("check", help="validate every thread file and print a summary")
+    check.add_argument("site", nargs="?", default=".", help="the site folder (default: .)")
+    check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.set_defaults(run=_check)
+
+    build = sub.add_parser("build", help="build the static site")
+    build.add_argument("site", nargs="?", default=".", help="the site folder (default: .)")
+    build.add_argument("-o", "--output", help="output folder (default: SITE/output)")
+    build.add_argument("--base-url", help="absolute URL the site is served from")
+    build.add_argument("-j", "--jobs", type=int, default=None,
+                       help="parallel render processes (default: number of CPUs)")
+    build.add_argument("-q", "--quiet", action="store_true", help="no progress or summary")
+    build.add_argument("--strict", action="store_true", help="fail on warnings too")
+    build.set_defaults(run=_build)
+
+    imp = sub.add_parser("import", help="convert saved discussions into thread files")
+    imp.add_argument("source", help="hn, reddit, lobsters, discourse, github, mastodon or mbox")
+    imp.add_argument("inputs", nargs="+", metavar="INPUT", help="a file, - for stdin, or a URL/id")
+    imp.add_argument("-o", "--output", default="content", help="folder for thread files (default: content)")
+    imp.add_argument("--format", choices=("yaml", "json"), default="yaml")
+    imp.set_defaults(run=_import)
+    return p
+
+
+def report(diags: list[Diagnostic]) -> None:
+    for d in diags:
+        print(d, file=sys.stderr)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .load import load_content
+
+    site = Path(args.site)
+    config, diags = load_config(site)
+    loaded = load_content(site / "content", config.sort)
+    diags = diags + loaded.diagnostics
+    report(diags)
+    comments = sum(len(t.comments) for t in loaded.threads)
+    deepest = max((t.max_depth + 1 for t in loaded.threads), default=0)
+    errors = sum(not d.warning for d in diags)
+    warnings = len(diags) - errors
+    print(f"{len(loaded.threads)} threads, {comments} comments, deepest chain {deepest}, "
+          f"{warnings} warnings, {errors} errors")
+    return 1 if errors or (args.strict and warnings) else 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    from .build import build_site
+
+    return build_site(Path(args.site), output=args.output and Path(args.output),
+                      base_url=args.base_url, jobs=args.jobs, quiet=args.quiet,
+                      strict=args.strict)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from .importers.common import run_import
+
+    written = run_import(args.source, args.inputs, Path(args.output), args.format)
+    for path in written:
+        print(path)
+    return 0

@@ -1,0 +1,107 @@
+"""The site config, `threadpress.yaml` at the site root: every key optional and defaulted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import Diagnostic, ThreadpressError
+from .model import SORTS
+from .parse import locate, parse
+
+CONFIG_NAME = "threadpress.yaml"
+
+
+@dataclass(frozen=True)
+class Config:
+    title: str = "Threads"
+    description: str = ""
+    base_url: str = ""            # absolute URL of the site's root, e.g. https://me.github.io/repo/
+    theme: str = "default"
+    language: str = "en"
+    timezone: str = "UTC"         # the zone dates are shown in
+    date_format: str = "%Y-%m-%d %H:%M"
+    sort: str = "original"        # sibling order: original | oldest | newest | score
+    index_order: str = "newest"   # thread index: newest | oldest | title
+    comment_pages: bool = True
+    context_depth: int = 50       # ancestors shown on a comment page
+    per_page: int = 30            # threads per index page
+    cname: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+_CHOICES = {"sort": SORTS, "index_order": ("newest", "oldest", "title")}
+_MINIMUM = {"context_depth": 0, "per_page": 1}
+
+
+def load_config(site: Path) -> tuple[Config, list[Diagnostic]]:
+    """Read SITE/threadpress.yaml if present; raises ThreadpressError when a value is bad."""
+    path = site / CONFIG_NAME
+    if not path.is_file():
+        return Config(), []
+    name = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ThreadpressError.one(f"not UTF-8 text (offset {e.start})", name) from None
+    data = parse(text, name)
+    if data is None:
+        return Config(), []
+    if not isinstance(data, dict):
+        raise ThreadpressError.one("expected a mapping of settings", name, 1, 1)
+    values, diags = _check(data, name)
+    if diags:
+        where = locate(text, name, [d.field for d in diags])
+        for d in diags:
+            d.line, d.column = where.get(d.field, (None, None))
+    if any(not d.warning for d in diags):
+        raise ThreadpressError([d for d in diags if not d.warning])
+    return Config(**values), diags
+
+
+def _check(data: dict, name: str) -> tuple[dict, list[Diagnostic]]:
+    known = {f.name: f for f in fields(Config)}
+    defaults = Config()
+    values: dict[str, Any] = {}
+    diags: list[Diagnostic] = []
+    for key, value in data.items():
+        if key not in known:
+            diags.append(Diagnostic(f"unknown setting {key!r} (ignored)", name, field=(key,),
+                                    warning=True))
+            continue
+        if value is None:
+            continue
+        problem = _problem(key, value, type(getattr(defaults, key)))
+        if problem:
+            diags.append(Diagnostic(problem, name, field=(key,)))
+        else:
+            values[key] = value.rstrip("/") + "/" if key == "base_url" and value else value
+    return values, diags
+
+
+def _problem(key: str, value: Any, expected: type) -> str | None:
+    """What is wrong with one setting's value, or None."""
+    if expected is bool and not isinstance(value, bool):
+        return f"expected true or false, found {value!r}"
+    if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
+        return f"expected an integer, found {value!r}"
+    if expected is str and not isinstance(value, str):
+        return f"expected a string, found {value!r}"
+    if expected is dict and not isinstance(value, dict):
+        return "expected a mapping"
+    if key in _CHOICES and value not in _CHOICES[key]:
+        return f"expected one of {', '.join(_CHOICES[key])}, found {value!r}"
+    if key in _MINIMUM and value < _MINIMUM[key]:
+        return f"must be at least {_MINIMUM[key]}"
+    if key == "timezone":
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            return f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)"
+    if key == "base_url" and value and not value.startswith(("https://", "http://")):
+        return f"expected an absolute http(s) URL, found {value!r}"
+    if key == "theme" and ("/" in value or value.startswith(".")):
+        return f"expected a theme name, found {value!r}"
+    return None

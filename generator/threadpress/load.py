@@ -1,0 +1,367 @@
+"""Thread files → validated threads with comment trees, and every problem found on the way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from . import tree
+from .errors import Diagnostic, Field, ThreadpressError
+from .model import FORMATS, SORTS, Comment, Thread
+from .parse import locate, parse
+
+SUFFIXES = (".yaml", ".yml", ".json")
+THREAD_KEYS = {"title", "id", "slug", "url", "source", "author", "created", "points", "tags",
+               "body", "format", "sort", "comments"}
+COMMENT_KEYS = {"id", "author", "created", "edited", "score", "body", "format", "deleted", "dead",
+                "url", "replies", "parent"}
+
+
+@dataclass
+class Loaded:
+    """The outcome of loading one site's content: the good threads and all diagnostics."""
+
+    threads: list[Thread] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if not d.warning]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.warning]
+
+
+def thread_files(content_dir: Path) -> list[Path]:
+    """Every thread file under content/, in a stable order; `_` and `.` names are skipped."""
+    found = []
+    for path in content_dir.rglob("*"):
+        rel = path.relative_to(content_dir)
+        if any(part.startswith(("_", ".")) for part in rel.parts):
+            continue
+        if path.suffix.lower() in SUFFIXES and path.is_file():
+            found.append(path)
+    return sorted(found, key=lambda p: p.relative_to(content_dir).as_posix())
+
+
+def load_content(content_dir: Path, sort: str = "original") -> Loaded:
+    """Load every thread file; a broken file is reported and skipped, never fatal to the run."""
+    result = Loaded()
+    if not content_dir.is_dir():
+        result.diagnostics.append(Diagnostic(f"no content folder at {content_dir}", str(content_dir)))
+        return result
+    slugs: dict[str, str] = {}
+    for path in thread_files(content_dir):
+        rel = path.relative_to(content_dir)
+        slug = PurePosixPath(rel.as_posix()).with_suffix("").as_posix()
+        name = display_path(path)
+        thread, diags = load_bytes(path.read_bytes(), name, slug, sort)
+        result.diagnostics.extend(diags)
+        if thread is None:
+            continue
+        if thread.slug in slugs:
+            result.diagnostics.append(Diagnostic(
+                f"slug {thread.slug!r} is already used by {slugs[thread.slug]}", name, field=("slug",)))
+            continue
+        slugs[thread.slug] = name
+        result.threads.append(thread)
+    return result
+
+
+def display_path(path: Path) -> str:
+    """A path as the user will recognise it: relative to the working folder when it can be."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load_bytes(data: bytes, name: str, slug: str, sort: str = "original"
+               ) -> tuple[Thread | None, list[Diagnostic]]:
+    """Decode a file's bytes and load it; binary or non-UTF-8 files get one clear error."""
+    if b"\x00" in data[:8192]:
+        return None, [Diagnostic("binary file, not a YAML or JSON thread file", name)]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        return None, [Diagnostic(f"not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})",
+                                 name, line)]
+    return load_text(text, name, slug, sort)
+
+
+def load_text(text: str, name: str, slug: str, sort: str = "original"
+              ) -> tuple[Thread | None, list[Diagnostic]]:
+    """Load one thread from text; `name` decides the format (.json or YAML) and names the file."""
+    try:
+        doc = parse(text, name)
+    except ThreadpressError as e:
+        return None, e.diagnostics
+    checker = _Checker(name)
+    thread = checker.thread(doc, slug)
+    if thread is not None:
+        raws = checker.raws
+        problems = tree.build(thread, raws, sort=thread.sort or sort)
+        checker.diags.extend(problems)
+    diags = _placed(checker.diags, text, name)
+    if any(not d.warning for d in diags):
+        return None, diags
+    return thread, diags
+
+
+def _placed(diags: list[Diagnostic], text: str, name: str) -> list[Diagnostic]:
+    """Give each diagnostic the line and column of its field, found by re-reading the file."""
+    if not diags:
+        return diags
+    wanted = [d.field for d in diags] + [d.other for d in diags if d.other is not None]
+    where = locate(text, name, wanted)
+    for d in diags:
+        if d.line is None and d.field in where:
+            d.line, d.column = where[d.field]
+        if d.other is not None and d.other in where:
+            d.other_line = where[d.other][0]
+    return diags
+
+
+class _Checker:
+    """Checks a parsed document field by field, collecting every problem rather than stopping."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.diags: list[Diagnostic] = []
+        self.raws: list[tree.Raw] = []
+
+    def error(self, path: Field, message: str) -> None:
+        self.diags.append(Diagnostic(message, self.name, field=tuple(path)))
+
+    def thread(self, doc: Any, slug: str) -> Thread | None:
+        if doc is None:
+            self.error((), "the file is empty; a thread file is a mapping with at least a title")
+            return None
+        if not isinstance(doc, dict):
+            self.error((), f"expected a mapping (title, comments, …), found {_kind(doc)}")
+            return None
+        title = self.text(doc, "title", (), required=True)
+        thread = Thread(
+            id=self.ident(doc, "id", ()) or PurePosixPath(slug).name,
+            slug=self.slug(doc, slug),
+            title=title or "",
+            path=self.name,
+            url=self.text(doc, "url", ()),
+            source=self.text(doc, "source", ()),
+            author=self.text(doc, "author", (), numbers=True),
+            created=self.time(doc, "created", ()),
+            points=self.integer(doc, "points", ()),
+            tags=self.tags(doc),
+            body=self.text(doc, "body", ()) or "",
+            format=self.choice(doc, "format", (), FORMATS) or "markdown",
+            sort=self.choice(doc, "sort", (), SORTS),
+            extra={k: v for k, v in doc.items() if k not in THREAD_KEYS},
+        )
+        self.comments(doc.get("comments"), ("comments",))
+        return thread
+
+    def comments(self, items: Any, path: Field) -> None:
+        """Walk nested `replies` depth-first with an explicit stack, recording file order."""
+        if items is None:
+            return
+        if not isinstance(items, list):
+            self.error(path, f"expected a list of comments, found {_kind(items)}")
+            return
+        stack: list[tuple[Any, Field, int | None]] = [(iter(enumerate(items)), path, None)]
+        while stack:
+            entries, at, nest_parent = stack[-1]
+            nxt = next(entries, None)
+            if nxt is None:
+                stack.pop()
+                continue
+            i, item = nxt
+            index = self.comment(item, at + (i,), nest_parent)
+            replies = item.get("replies") if isinstance(item, dict) else None
+            if index is None or replies is None:
+                continue
+            if not isinstance(replies, list):
+                self.error(at + (i, "replies"), f"expected a list of comments, found {_kind(replies)}")
+                continue
+            stack.append((iter(enumerate(replies)), at + (i, "replies"), index))
+
+    def comment(self, item: Any, path: Field, nest_parent: int | None) -> int | None:
+        if not isinstance(item, dict):
+            self.error(path, f"expected a comment (a mapping with an id), found {_kind(item)}")
+            return None
+        cid = self.ident(item, "id", path, required=True)
+        c = Comment(
+            id=cid or "",
+            author=self.text(item, "author", path, numbers=True),
+            created=self.time(item, "created", path),
+            edited=self.edited(item, path),
+            score=self.integer(item, "score", path),
+            body=self.text(item, "body", path) or "",
+            format=self.choice(item, "format", path, FORMATS) or "markdown",
+            deleted=self.boolean(item, "deleted", path),
+            dead=self.boolean(item, "dead", path),
+            url=self.text(item, "url", path),
+            extra={k: v for k, v in item.items() if k not in COMMENT_KEYS},
+        )
+        declared = self.ident(item, "parent", path)
+        if cid is None:
+            return None
+        self.raws.append(tree.Raw(c, nest_parent, declared, path))
+        return len(self.raws) - 1
+
+    # --- fields ---------------------------------------------------------------------------
+
+    def text(self, d: dict, key: str, path: Field, required: bool = False,
+             numbers: bool = False) -> str | None:
+        v = d.get(key)
+        if v is None:
+            if required:
+                self.error(path + (key,) if key in d else path, f"`{key}` is required")
+            return None
+        if numbers and isinstance(v, (int, float)) and not isinstance(v, bool):
+            return str(v)
+        if not isinstance(v, str):
+            self.error(path + (key,), f"expected a string, found {_kind(v)}")
+            return None
+        if required and not v.strip():
+            self.error(path + (key,), f"`{key}` must not be empty")
+        return v
+
+    def ident(self, d: dict, key: str, path: Field, required: bool = False) -> str | None:
+        v = d.get(key)
+        if v is None:
+            if required:
+                self.error(path + (key,) if key in d else path, f"`{key}` is required")
+            return None
+        if isinstance(v, bool) or not isinstance(v, (str, int)):
+            self.error(path + (key,), f"expected a string or an integer, found {_kind(v)}")
+            return None
+        s = str(v)
+        if not s.strip():
+            self.error(path + (key,), f"`{key}` must not be empty")
+            return None
+        return s
+
+    def slug(self, d: dict, default: str) -> str:
+        v = d.get("slug")
+        if v is None:
+            return default
+        if not isinstance(v, str):
+            self.error(("slug",), f"expected a string, found {_kind(v)}")
+            return default
+        parts = v.strip("/").split("/")
+        bad = [p for p in parts if p in ("", ".", "..") or "\\" in p
+               or any(ord(ch) < 32 for ch in p)]
+        if bad:
+            self.error(("slug",), f"{v!r} is not a safe URL path (no empty, '.' or '..' parts)")
+            return default
+        return "/".join(parts)
+
+    def integer(self, d: dict, key: str, path: Field) -> int | None:
+        v = d.get(key)
+        if v is None:
+            return None
+        if isinstance(v, bool) or not isinstance(v, int):
+            self.error(path + (key,), f"expected an integer, found {_kind(v)}")
+            return None
+        return v
+
+    def boolean(self, d: dict, key: str, path: Field) -> bool:
+        v = d.get(key)
+        if v is None:
+            return False
+        if not isinstance(v, bool):
+            self.error(path + (key,), f"expected true or false, found {_kind(v)}")
+            return False
+        return v
+
+    def choice(self, d: dict, key: str, path: Field, allowed: tuple) -> str | None:
+        v = d.get(key)
+        if v is None:
+            return None
+        if v not in allowed:
+            self.error(path + (key,), f"expected one of {', '.join(allowed)}, found {v!r}")
+            return None
+        return v
+
+    def tags(self, d: dict) -> list[str]:
+        v = d.get("tags")
+        if v is None:
+            return []
+        if not isinstance(v, list):
+            self.error(("tags",), f"expected a list of strings, found {_kind(v)}")
+            return []
+        out = []
+        for i, t in enumerate(v):
+            if isinstance(t, str):
+                out.append(t)
+            else:
+                self.error(("tags", i), f"expected a string, found {_kind(t)}")
+        return out
+
+    def time(self, d: dict, key: str, path: Field) -> datetime | None:
+        v = d.get(key)
+        if v is None:
+            return None
+        t = to_time(v)
+        if t is None:
+            self.error(path + (key,), f"expected a time (ISO 8601 such as 2024-05-01T12:00:00Z, "
+                                      f"or Unix seconds), found {v!r}")
+        return t
+
+    def edited(self, d: dict, path: Field) -> datetime | bool | None:
+        v = d.get("edited")
+        if isinstance(v, bool):
+            return v
+        return self.time(d, "edited", path)
+
+
+def to_time(v: Any) -> datetime | None:
+    """ISO 8601 (no zone = UTC), a YAML timestamp, or Unix epoch seconds → aware UTC."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, datetime):
+        t = v
+    elif isinstance(v, date):
+        t = datetime(v.year, v.month, v.day)
+    elif isinstance(v, (int, float)):
+        try:
+            return datetime.fromtimestamp(v, timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return None
+    elif isinstance(v, str):
+        s = v.strip()
+        if s.endswith(("Z", "z")):
+            s = s[:-1] + "+00:00"
+        try:
+            t = datetime.fromisoformat(s)
+        except ValueError:
+            return None
+    else:
+        return None
+    if t.tzinfo is None:
+        return t.replace(tzinfo=timezone.utc)
+    return t.astimezone(timezone.utc)
+
+
+def _kind(v: Any) -> str:
+    """Name a value's type the way a YAML or JSON author thinks of it."""
+    if v is None:
+        return "nothing"
+    if isinstance(v, bool):
+        return f"a boolean ({str(v).lower()})"
+    if isinstance(v, int):
+        return f"an integer ({v})"
+    if isinstance(v, float):
+        return f"a number ({v})"
+    if isinstance(v, str):
+        short = v if len(v) <= 30 else v[:27] + "..."
+        return f"a string ({short!r})"
+    if isinstance(v, list):
+        return "a list"
+    if isinstance(v, dict):
+        return "a mapping"
+    return type(v).__name__

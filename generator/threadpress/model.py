@@ -1,0 +1,87 @@
+"""The plain data passed between stages: threads and their comments, after loading."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+FORMATS = ("markdown", "html", "text")
+SORTS = ("original", "oldest", "newest", "score")
+
+
+@dataclass
+class Comment:
+    """One comment. Tree fields are filled in by `tree.build`; links are ids, never objects,
+    so a thread pickles and serialises without recursion however deep its chains are."""
+
+    id: str
+    author: str | None = None
+    created: datetime | None = None
+    edited: datetime | bool | None = None
+    score: int | None = None
+    body: str = ""
+    format: str = "markdown"
+    deleted: bool = False
+    dead: bool = False
+    url: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    # computed by tree.build
+    parent: str | None = None        # id of the parent comment, None at top level
+    depth: int = 0                   # 0 for top-level comments
+    children: list[str] = field(default_factory=list)
+    descendants: int = 0             # number of comments below this one
+    index: int = 0                   # position in the thread's pre-order
+    orphan: bool = False             # its `parent` named a comment that does not exist
+    missing_parent: str | None = None
+
+
+@dataclass
+class Thread:
+    """A thread and its comments, in pre-order (`comments`), with an id → index map."""
+
+    id: str
+    slug: str
+    title: str
+    path: str = ""                   # the file it was loaded from
+    url: str | None = None
+    source: str | None = None
+    author: str | None = None
+    created: datetime | None = None
+    points: int | None = None
+    tags: list[str] = field(default_factory=list)
+    body: str = ""
+    format: str = "markdown"
+    sort: str | None = None          # sibling order; None = the site's default
+    extra: dict[str, Any] = field(default_factory=dict)
+    comments: list[Comment] = field(default_factory=list)
+    positions: dict[str, int] = field(default_factory=dict)
+    max_depth: int = 0               # deepest comment's depth (0-based), -1 when no comments
+
+    def comment(self, comment_id: str) -> Comment:
+        return self.comments[self.positions[comment_id]]
+
+    def get(self, comment_id: str) -> Comment | None:
+        i = self.positions.get(comment_id)
+        return None if i is None else self.comments[i]
+
+    @property
+    def roots(self) -> list[Comment]:
+        return [c for c in self.comments if c.parent is None]
+
+    def parent_of(self, c: Comment) -> Comment | None:
+        return None if c.parent is None else self.comment(c.parent)
+
+    def ancestors(self, c: Comment, limit: int | None = None) -> list[Comment]:
+        """The chain from the top-level comment down to c's parent (the nearest `limit` when given)."""
+        chain: list[Comment] = []
+        p = c.parent
+        while p is not None and (limit is None or len(chain) < limit):
+            a = self.comment(p)
+            chain.append(a)
+            p = a.parent
+        chain.reverse()
+        return chain
+
+    def replies(self, c: Comment) -> list[Comment]:
+        return [self.comment(i) for i in c.children]

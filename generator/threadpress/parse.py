@@ -1,0 +1,241 @@
+"""YAML and JSON text → plain Python data, iteratively, with positions found on demand.
+
+Both formats are read as one stream of events, `(kind, value, line, column)` with kind in
+map/seq/end/scalar, so that one iterative builder (no recursion: nesting may be deep) makes the
+data and one walker finds where a field path sits when a diagnostic needs its line.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from typing import Any, Iterable, Iterator
+
+import yaml
+
+from .errors import Field, ThreadpressError
+
+# Each level of `replies` nesting is two levels of YAML/JSON (a mapping and a list); libyaml slows
+# down sharply past a few thousand levels, and deeper chains belong in the flat form anyway.
+MAX_NESTING = 4096
+
+Event = tuple  # (kind, value, line, column); line and column are 1-based
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SAFE_SCALAR_TAGS = set(yaml.SafeLoader.yaml_constructors) - {
+    "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap",
+    "tag:yaml.org,2002:pairs", "tag:yaml.org,2002:set", None}
+_COLLECTION_TAGS = {None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
+def parse(text: str, name: str) -> Any:
+    """Parse a thread file's text; the format follows the file name's extension."""
+    if name.endswith(".json"):
+        return _parse_json(text, name)
+    return build(yaml_events(text, name), name)
+
+
+def locate(text: str, name: str, paths: Iterable[Field]) -> dict[Field, tuple[int, int]]:
+    """Find (line, column) for each field path, or for its nearest enclosing one that exists."""
+    wanted = {tuple(p) for p in paths}
+    prefixes = {p[:i] for p in wanted for i in range(len(p) + 1)}
+    found: dict[Field, tuple[int, int]] = {}
+    events = json_events(text, name) if name.endswith(".json") else yaml_events(text, name)
+    try:
+        for path, line, col in _value_starts(events):
+            if path in prefixes:
+                found[path] = (line, col)
+    except ThreadpressError:
+        pass  # the file parsed before; a walker error here can only mean a partial answer
+    result = {}
+    for p in wanted:
+        for i in range(len(p), -1, -1):
+            if p[:i] in found:
+                result[p] = found[p[:i]]
+                break
+    return result
+
+
+def build(events: Iterable[Event], name: str) -> Any:
+    """Make Python data from an event stream, with a stack instead of recursion."""
+    root: Any = None
+    stack: list[list] = []  # [container, pending key or _NO_KEY]
+    for kind, value, line, col in events:
+        if kind == "end":
+            stack.pop()
+            continue
+        if kind == "map" or kind == "seq":
+            if len(stack) >= MAX_NESTING:
+                raise ThreadpressError.one(
+                    f"nested more than {MAX_NESTING} levels deep; write deep reply chains in the "
+                    "flat form (each comment names its `parent`)", name, line, col)
+            node: Any = {} if kind == "map" else []
+        else:
+            node = value
+        if not stack:
+            root = node
+        else:
+            top = stack[-1]
+            container = top[0]
+            if isinstance(container, list):
+                container.append(node)
+            elif top[1] is _NO_KEY:
+                if kind != "scalar":
+                    raise ThreadpressError.one("a mapping key must be a plain value", name, line, col)
+                key = value if isinstance(value, str) else str(value)
+                if key in container:
+                    raise ThreadpressError.one(f"duplicate key {key!r}", name, line, col)
+                top[1] = key
+            else:
+                container[top[1]] = node
+                top[1] = _NO_KEY
+        if kind != "scalar":
+            stack.append([node, _NO_KEY])
+    return root
+
+
+_NO_KEY = object()
+
+
+def _value_starts(events: Iterable[Event]) -> Iterator[tuple[Field, int, int]]:
+    """Yield (path, line, column) for every value (not key) in an event stream."""
+    stack: list[list] = []  # [is_map, next index or pending key, path]
+    for kind, value, line, col in events:
+        if kind == "end":
+            stack.pop()
+            continue
+        if not stack:
+            path: Field = ()
+        else:
+            top = stack[-1]
+            if top[0]:
+                if top[1] is _NO_KEY:
+                    top[1] = value if isinstance(value, str) else str(value)
+                    continue
+                path = top[2] + (top[1],)
+                top[1] = _NO_KEY
+            else:
+                path = top[2] + (top[1],)
+                top[1] += 1
+        yield path, line, col
+        if kind == "map":
+            stack.append([True, _NO_KEY, path])
+        elif kind == "seq":
+            stack.append([False, 0, path])
+
+
+# --- YAML -----------------------------------------------------------------------------------
+
+def yaml_events(text: str, name: str) -> Iterator[Event]:
+    """libyaml's events as ours: scalars resolved by the safe rules, anything unsafe refused."""
+    loader = _Loader(text)
+    try:
+        while loader.check_event():
+            ev = loader.get_event()
+            mark = ev.start_mark
+            pos = (mark.line + 1, mark.column + 1) if mark else (None, None)
+            if isinstance(ev, yaml.ScalarEvent):
+                yield ("scalar", _scalar(loader, ev, name, pos), *pos)
+            elif isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                if ev.tag not in _COLLECTION_TAGS:
+                    raise ThreadpressError.one(f"YAML tag {_tag(ev.tag)} is not allowed", name, *pos)
+                yield ("map" if isinstance(ev, yaml.MappingStartEvent) else "seq", None, *pos)
+            elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                yield ("end", None, *pos)
+            elif isinstance(ev, yaml.AliasEvent):
+                raise ThreadpressError.one(
+                    f"YAML aliases (*{ev.anchor}) are not allowed in thread files", name, *pos)
+            elif isinstance(ev, yaml.DocumentStartEvent) and _started(loader, ev):
+                raise ThreadpressError.one("a thread file holds one YAML document, not several",
+                                           name, *pos)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        problem = " ".join(str(x) for x in (e.context, e.problem) if x)
+        raise ThreadpressError.one(f"not valid YAML: {problem}", name, line, col) from None
+    except yaml.YAMLError as e:
+        raise ThreadpressError.one(f"not valid YAML: {e}", name) from None
+    finally:
+        loader.dispose()
+
+
+def _tag(tag: str) -> str:
+    return tag.replace("tag:yaml.org,2002:", "!!")
+
+
+def _started(loader: Any, ev: Any) -> bool:
+    """True from the second document of a stream on."""
+    seen = getattr(loader, "_threadpress_docs", 0) + 1
+    loader._threadpress_docs = seen
+    return seen > 1
+
+
+def _scalar(loader: Any, ev: Any, name: str, pos: tuple) -> Any:
+    tag = ev.tag
+    if tag is None or tag == "!":
+        tag = loader.resolve(yaml.ScalarNode, ev.value, ev.implicit)
+    if tag not in _SAFE_SCALAR_TAGS:
+        raise ThreadpressError.one(f"YAML tag {_tag(ev.tag)} is not allowed", name, *pos)
+    node = yaml.ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, ev.style)
+    try:
+        return yaml.SafeLoader.yaml_constructors[tag](loader, node)
+    except (ValueError, OverflowError, yaml.YAMLError) as e:
+        raise ThreadpressError.one(f"bad {tag.rsplit(':', 1)[-1]} value {ev.value!r}: {e}",
+                                   name, *pos) from None
+
+
+# --- JSON -----------------------------------------------------------------------------------
+
+def _parse_json(text: str, name: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ThreadpressError.one(f"not valid JSON: {e.msg}", name, e.lineno, e.colno) from None
+    except RecursionError:
+        # json's C scanner recurses; deep nesting goes through our iterative reader instead.
+        return build(json_events(text, name), name)
+
+
+_TOKEN = re.compile(r"""[ \t\r\n]*(?:
+      (?P<punct>[{}\[\],:])
+    | (?P<string>"(?:[^"\\\x00-\x1f]|\\.)*")
+    | (?P<number>-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)
+    | (?P<word>true|false|null)
+    )""", re.X)
+_WORDS = {"true": True, "false": False, "null": None}
+
+
+def json_events(text: str, name: str) -> Iterator[Event]:
+    """A small iterative JSON reader that knows where each value starts."""
+    newlines = [m.start() for m in re.finditer("\n", text)]
+
+    def where(offset: int) -> tuple[int, int]:
+        line = bisect.bisect_left(newlines, offset)
+        start = newlines[line - 1] + 1 if line else 0
+        return line + 1, offset - start + 1
+
+    pos, end = 0, len(text)
+    while True:
+        m = _TOKEN.match(text, pos)
+        if not m or m.end() == m.start():
+            rest = len(text) - len(text[pos:].lstrip())
+            if pos + rest >= end:
+                return
+            raise ThreadpressError.one("not valid JSON", name, *where(pos + rest))
+        start = m.start(m.lastgroup)
+        pos = m.end()
+        group, tok = m.lastgroup, m.group(m.lastgroup)
+        if group == "punct":
+            if tok in "{[":
+                yield ("map" if tok == "{" else "seq", None, *where(start))
+            elif tok in "}]":
+                yield ("end", None, *where(start))
+            continue  # separators carry no data; json.loads validated the structure before
+        if group == "string":
+            value: Any = json.loads(tok)
+        elif group == "number":
+            value = json.loads(tok)
+        else:
+            value = _WORDS[tok]
+        yield ("scalar", value, *where(start))
