@@ -1,0 +1,371 @@
+"""Helpers shared by every importer: payload parsing, times, key order, output, merge, writing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, BinaryIO, Iterable
+
+import yaml
+
+from .. import __version__
+from ..errors import Diagnostic, ThreadpressError
+
+USER_AGENT = f"threadpress/{__version__} (+https://github.com/threadpress)"
+FETCH_TIMEOUT = 20
+FETCH_TRIES = 3
+_sleep = time.sleep  # tests replace this so retries do not wait
+
+# Fixed key order keeps output deterministic and diffs readable; extras follow in given order.
+THREAD_KEYS = ("title", "id", "url", "source", "author", "created", "points", "tags",
+               "format", "body")
+COMMENT_KEYS = ("id", "parent", "author", "created", "edited", "score", "url", "deleted",
+                "dead", "format", "body")
+EXTS = (".yaml", ".yml", ".json")
+
+
+# --- payloads -------------------------------------------------------------------------------
+
+def parse_json(payload: bytes, name: str) -> Any:
+    """Decode a UTF-8 JSON payload, raising a ThreadpressError that names the file and position."""
+    try:
+        text = payload.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ThreadpressError.one(f"not UTF-8 text (byte {exc.start}): is this a JSON payload?",
+                                   file=name) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        hint = " (truncated?)" if exc.pos >= len(text.rstrip()) else ""
+        raise ThreadpressError.one(f"not valid JSON{hint}: {exc.msg}", file=name,
+                                   line=exc.lineno, column=exc.colno) from None
+
+
+def bad_input(name: str, message: str) -> ThreadpressError:
+    """An error for a payload of the wrong shape; `message` says what was expected and found."""
+    return ThreadpressError.one(message, file=name)
+
+
+def kind_of(value: Any) -> str:
+    """A short description of a JSON value's type, for 'expected X, found Y' messages."""
+    if isinstance(value, dict):
+        keys = ", ".join(repr(k) for k in list(value)[:6])
+        return f"an object with keys {keys}" if keys else "an empty object"
+    if isinstance(value, list):
+        return f"a list of {len(value)} item(s)"
+    return {str: "a string", bool: "a boolean", type(None): "null"}.get(type(value), "a number")
+
+
+# --- values ---------------------------------------------------------------------------------
+
+_FRACTION = re.compile(r"(\.\d+)")
+
+
+def utc_iso(value: Any) -> str | None:
+    """Epoch seconds or an ISO 8601 string with any offset → `YYYY-MM-DDTHH:MM:SSZ` (or None)."""
+    if value is None or value is False or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"not a time: {value!r}")
+    if isinstance(value, (int, float)):
+        moment = datetime.fromtimestamp(value, tz=timezone.utc)
+    elif isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    elif isinstance(value, str):
+        moment = _parse_iso(value.strip())
+    else:
+        raise ValueError(f"not a time: {value!r}")
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_iso(text: str) -> datetime:
+    """Parse ISO 8601 text on any Python ≥ 3.10 (which rejects `Z` and odd fraction lengths)."""
+    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+        return datetime.fromtimestamp(float(text), tz=timezone.utc)
+    norm = re.sub(r"[Zz]$", "+00:00", text.replace(" ", "T", 1))
+    norm = _FRACTION.sub("", norm, count=1)  # seconds are truncated anyway
+    norm = re.sub(r"([+-]\d\d)(\d\d)$", r"\1:\2", norm)  # +0500 → +05:00
+    moment = datetime.fromisoformat(norm)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def clean(d: dict) -> dict:
+    """Drop keys whose value is None."""
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def _ordered(fields: dict, keys: tuple[str, ...]) -> dict:
+    """Canonical keys first in fixed order, then the rest in their given order; no Nones."""
+    out = {k: fields[k] for k in keys if k in fields}
+    out.update((k, v) for k, v in fields.items() if k not in out)
+    return clean(out)
+
+
+def comment(**fields: Any) -> dict:
+    """A comment dict in canonical key order; `deleted`/`dead` are written only when true."""
+    for flag in ("deleted", "dead"):
+        if not fields.get(flag):
+            fields.pop(flag, None)
+    return _ordered(fields, COMMENT_KEYS)
+
+
+def thread(**fields: Any) -> dict:
+    """A thread dict in canonical key order with `comments` last."""
+    comments = fields.pop("comments", [])
+    out = _ordered(fields, THREAD_KEYS)
+    out["comments"] = comments
+    return out
+
+
+def preorder(comments: list[dict]) -> list[dict]:
+    """Order flat comments parent-first, siblings in their given order, without recursion.
+
+    Comments whose parent is not in the list keep their `parent` and go where their own
+    position puts them among the top level, so nothing is lost.
+    """
+    ids = {c["id"] for c in comments}
+    kids: dict[Any, list[dict]] = {}
+    roots: list[dict] = []
+    for c in comments:
+        p = c.get("parent")
+        (kids.setdefault(p, []) if p in ids else roots).append(c)
+    out: list[dict] = []
+    stack = list(reversed(roots))
+    while stack:
+        c = stack.pop()
+        out.append(c)
+        stack.extend(reversed(kids.get(c["id"], [])))
+    return out
+
+
+# --- output ---------------------------------------------------------------------------------
+
+_BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _BlockDumper(_BaseDumper):
+    """Safe dumper that writes multi-line strings as `|` blocks (the emitter falls back to a
+    quoted style by itself when a block cannot hold the text exactly)."""
+
+
+def _str_block(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_BlockDumper.add_representer(str, _str_block)
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def dump(thread: dict, fmt: str) -> str:
+    """Serialise a thread deterministically as YAML (`yaml`) or JSON (`json`)."""
+    if fmt == "json":
+        return json.dumps(thread, indent=2, ensure_ascii=False) + "\n"
+    if fmt != "yaml":
+        raise ThreadpressError.one(f"unknown output format {fmt!r}: expected yaml or json")
+    opts = dict(sort_keys=False, allow_unicode=True, width=1 << 30, default_flow_style=False)
+    text = yaml.dump(thread, Dumper=_BlockDumper, **opts)
+    # Block scalars are exact in theory; verify, since a silent change to a body is the worst bug.
+    if yaml.load(text, Loader=_Loader) != thread:
+        text = yaml.dump(thread, Dumper=_BaseDumper, **opts)
+    return text
+
+
+# --- merge ----------------------------------------------------------------------------------
+
+def merge(old: dict, new: dict) -> dict:
+    """Re-import: `new` wins, but comments gone upstream are kept (marked) at their old place."""
+    new_comments = new.get("comments") or []
+    old_comments = old.get("comments") or []
+    present = {c["id"] for c in new_comments}
+    kids: dict[Any, list[str]] = {}
+    by_id: dict[str, dict] = {}
+    for c in new_comments:
+        by_id[c["id"]] = c
+        kids.setdefault(c.get("parent"), []).append(c["id"])
+    old_kids: dict[Any, list[str]] = {}
+    for c in old_comments:
+        old_kids.setdefault(c.get("parent"), []).append(c["id"])
+    for c in old_comments:
+        if c["id"] in present or c["id"] in by_id:
+            continue
+        kept = dict(c)
+        kept["removed_upstream"] = True
+        by_id[c["id"]] = kept
+        _insert_after_sibling(kids, old_kids, c.get("parent"), c["id"])
+    merged = dict(new)
+    merged["comments"] = _walk(kids, by_id)
+    return merged
+
+
+def _insert_after_sibling(kids: dict, old_kids: dict, parent: Any, cid: str) -> None:
+    """Put cid in parent's child list right after its nearest earlier old sibling still there."""
+    siblings = kids.setdefault(parent, [])
+    earlier = old_kids[parent][:old_kids[parent].index(cid)]
+    for sib in reversed(earlier):
+        if sib in siblings:
+            siblings.insert(siblings.index(sib) + 1, cid)
+            return
+    siblings.insert(0, cid)
+
+
+def _walk(kids: dict, by_id: dict) -> list[dict]:
+    """Pre-order over the child lists; comments under unknown parents follow, in list order."""
+    out: list[dict] = []
+    seen: set[str] = set()
+    starts = [None] + [p for p in kids if p is not None and p not in by_id]
+    for start in starts:
+        stack = list(reversed(kids.get(start, [])))
+        while stack:
+            cid = stack.pop()
+            if cid in seen:
+                continue  # a parent cycle in hand-edited input must not loop forever
+            seen.add(cid)
+            out.append(by_id[cid])
+            stack.extend(reversed(kids.get(cid, [])))
+    out.extend(by_id[c] for c in by_id if c not in seen)  # cycles: keep, never drop
+    return out
+
+
+# --- fetching -------------------------------------------------------------------------------
+
+def http_get(url: str, what: str) -> bytes:
+    """GET a URL with retries and backoff; ThreadpressError with a way out when offline."""
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT,
+                                                   "Accept": "application/json"})
+    reason = ""
+    for attempt in range(FETCH_TRIES):
+        if attempt:
+            _sleep(2 ** attempt)
+        try:
+            with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:
+                return response.read()
+        except urllib.error.HTTPError as exc:
+            reason = f"HTTP {exc.code} {exc.reason}"
+            if exc.code not in (429, 500, 502, 503, 504):
+                break  # not found, forbidden…: retrying will not help
+        except (urllib.error.URLError, OSError) as exc:
+            reason = str(getattr(exc, "reason", exc))
+    raise ThreadpressError.one(
+        f"could not reach {url}: {reason}; save the payload with the curl line in "
+        f"docs/import.md and pass the file", file=what)
+
+
+def looks_remote(arg: str) -> bool:
+    """True for an http(s) URL or a bare id (letters, digits, underscore)."""
+    return bool(re.match(r"https?://", arg) or re.fullmatch(r"[A-Za-z0-9_]+", arg))
+
+
+# --- running an import ----------------------------------------------------------------------
+
+def safe_name(thread_id: str) -> str:
+    """A file name for a thread id; ids that had to change get a short hash so they stay unique."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", thread_id).strip("._")[:80]
+    if name != thread_id or not name:
+        name = f"{name or 'thread'}-{hashlib.sha1(thread_id.encode()).hexdigest()[:8]}"
+    return name
+
+
+def run_import(source: str, inputs: list[str], out_dir: Path, fmt: str, *,
+               stdin: BinaryIO | None = None) -> list[Path]:
+    """Convert every input, then (only if all succeeded) merge and write one file per thread."""
+    from . import get  # here, not at top: the package imports this module's names
+
+    module = get(source)
+    if fmt not in ("yaml", "json"):
+        raise ThreadpressError.one(f"unknown output format {fmt!r}: expected yaml or json")
+    threads: dict[str, dict] = {}
+    errors: list[Diagnostic] = []
+    for arg in inputs:
+        try:
+            for t in _convert_one(module, source, arg, stdin):
+                tid = str(t["id"])
+                threads[tid] = merge(threads[tid], t) if tid in threads else t
+        except ThreadpressError as exc:
+            errors.extend(exc.diagnostics)
+    if errors:
+        raise ThreadpressError(errors)
+    folder = Path(out_dir) / source
+    plans = [_plan(folder, tid, t, fmt) for tid, t in threads.items()]
+    return [_write(path, text, stale) for path, text, stale in plans]
+
+
+def _convert_one(module: Any, source: str, arg: str, stdin: BinaryIO | None) -> list[dict]:
+    """Read one input (file, `-`, URL or id) and convert it to thread dicts."""
+    name, payload = _read_input(module, source, arg, stdin)
+    try:
+        threads = module.convert(payload, name)
+    except ThreadpressError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        raise bad_input(name, f"not a usable {source} payload: {type(exc).__name__}: {exc}")
+    for t in threads:
+        if not t.get("id") or not t.get("title"):
+            raise bad_input(name, f"the {source} payload gave a thread without id or title")
+    return threads
+
+
+def _read_input(module: Any, source: str, arg: str, stdin: BinaryIO | None) -> tuple[str, bytes]:
+    """Return (name for messages, payload bytes) for one command-line input."""
+    if arg == "-":
+        return "<stdin>", (stdin or sys.stdin.buffer).read()
+    path = Path(arg)
+    if path.is_file():
+        try:
+            return arg, path.read_bytes()
+        except OSError as exc:
+            raise ThreadpressError.one(f"cannot read: {exc.strerror}", file=arg) from None
+    if looks_remote(arg) and hasattr(module, "fetch"):
+        return arg, module.fetch(arg)
+    hint = "" if hasattr(module, "fetch") else f" ({source} payloads must be saved to a file first)"
+    raise ThreadpressError.one(f"no such file{hint}", file=arg)
+
+
+def _plan(folder: Path, tid: str, t: dict, fmt: str) -> tuple[Path, str, list[Path]]:
+    """Merge with any existing file of this thread; return (target, text, files to remove)."""
+    stem = safe_name(tid)
+    target = folder / f"{stem}.{fmt}"
+    existing = [folder / f"{stem}{ext}" for ext in EXTS if (folder / f"{stem}{ext}").is_file()]
+    for path in existing:
+        t = merge(_load_existing(path), t)
+    return target, dump(t, fmt), [p for p in existing if p != target]
+
+
+def _load_existing(path: Path) -> dict:
+    """Read a previously written thread file (any of our formats)."""
+    from ..parse import parse
+
+    data = parse(path.read_text(encoding="utf-8"), str(path))
+    if not isinstance(data, dict) or not isinstance(data.get("comments", []), list):
+        raise ThreadpressError.one("existing thread file is not a thread mapping; move it away "
+                                   "or fix it before re-importing", file=path)
+    return data
+
+
+def _write(path: Path, text: str, stale: Iterable[Path]) -> Path:
+    """Write atomically (temp file + rename); leave the file alone when nothing changed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = text.encode("utf-8")
+    if not (path.is_file() and path.read_bytes() == data):
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    for old in stale:  # the same thread in the other format would load twice
+        old.unlink(missing_ok=True)
+    return path
