@@ -10,10 +10,9 @@ import html
 import re
 from typing import Any
 
-from .common import bad_input, clean, parse_json, utc_iso
+from . import common
+from .common import bad_input, clean, parse_json
 
-COMMENT_ORDER = ("id", "parent", "author", "created", "edited", "score", "url", "deleted", "dead",
-                 "format", "body")
 TITLE_LENGTH = 80
 TAG = re.compile(r"<[^>]*>")
 BREAK = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
@@ -24,8 +23,9 @@ def convert(payload: bytes, name: str) -> list[dict]:
     doc = parse_json(payload, name)
     statuses = _statuses(doc, name)
     root, rest = statuses[0], statuses[1:]
-    comments = [_comment(s, root["id"]) for s in _preorder(rest, root["id"])]
-    return [_thread(root, comments)]
+    times = _Times(name)
+    comments = _ordered([_comment(s, root["id"], times) for s in rest])
+    return [_thread(root, comments, times)]
 
 
 def _statuses(doc: Any, name: str) -> list[dict]:
@@ -74,49 +74,46 @@ def _parent(s: dict) -> str | None:
     return None if p is None else str(p)
 
 
-def _preorder(statuses: list[dict], root_id: str) -> list[dict]:
-    """Parents before replies, siblings in source order; iterative, so any depth is fine."""
-    ids = {s["id"] for s in statuses}
-    children: dict[str, list[dict]] = {}
-    tops = []
-    for s in statuses:
-        p = _parent(s)
-        if p in ids and p != s["id"]:
-            children.setdefault(p, []).append(s)
-        else:
-            tops.append(s)  # replies to the root, and orphans whose parent is not in the payload
-    out: list[dict] = []
-    seen: set[str] = set()
-    stack = list(reversed(tops))
-    while stack:
-        s = stack.pop()
-        if s["id"] in seen:
-            continue
-        seen.add(s["id"])
-        out.append(s)
-        stack.extend(reversed(children.get(s["id"], [])))
-    # statuses caught in a reply cycle are unreachable from any top: keep them, at the top level
-    out.extend({**s, "in_reply_to_id": None} for s in statuses if s["id"] not in seen)
+def _ordered(comments: list[dict]) -> list[dict]:
+    """Pre-order (parents before replies, siblings in source order), losing nothing."""
+    out = common.preorder(comments)
+    if len(out) < len(comments):
+        # statuses caught in a reply cycle reach no top: keep them, at the top level
+        seen = {c["id"] for c in out}
+        out.extend({k: v for k, v in c.items() if k != "parent"}
+                   for c in comments if c["id"] not in seen)
     return out
 
 
-def _comment(s: dict, root_id: str) -> dict:
-    """One status as a flat comment."""
+class _Times:
+    """Times as ISO UTC; a malformed one is an input error naming the file and status."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, s: dict, key: str) -> str | None:
+        try:
+            return common.utc_iso(s.get(key))
+        except (ValueError, OverflowError, OSError):
+            raise bad_input(self.name, f"status {s['id']}: {key} is not a time: "
+                                       f"{s.get(key)!r}") from None
+
+
+def _comment(s: dict, root_id: str, time: _Times) -> dict:
+    """One status as a flat comment; replies to the root are top-level."""
     parent = _parent(s)
-    fields = {
-        "id": s["id"],
-        "parent": parent if parent != root_id else None,
-        "author": _acct(s),
-        "created": utc_iso(s.get("created_at")),
-        "edited": utc_iso(s.get("edited_at")),
-        "score": _int(s.get("favourites_count")),
-        "url": s.get("url") or s.get("uri"),
-        "format": "html",
-        "body": s.get("content") or "",
-    }
-    out = {k: fields[k] for k in COMMENT_ORDER if fields.get(k) is not None}
-    out.update(_extras(s))
-    return out
+    return common.comment(
+        id=s["id"],
+        parent=parent if parent != root_id else None,
+        author=_acct(s),
+        created=time(s, "created_at"),
+        edited=time(s, "edited_at"),
+        score=_int(s.get("favourites_count")),
+        url=s.get("url") or s.get("uri"),
+        format="html",
+        body=s.get("content") or "",
+        **_extras(s),
+    )
 
 
 def _extras(s: dict) -> dict:
@@ -133,22 +130,22 @@ def _extras(s: dict) -> dict:
     return {k: v for k, v in extra.items() if v is not None}
 
 
-def _thread(root: dict, comments: list[dict]) -> dict:
+def _thread(root: dict, comments: list[dict], time: _Times) -> dict:
     """The thread: the top status of the chain is the opening post."""
-    thread = {
-        "title": _title(root),
-        "id": root["id"],
-        "source": root.get("url") or root.get("uri"),
-        "author": _acct(root),
-        "created": utc_iso(root.get("created_at")),
-        "points": _int(root.get("favourites_count")),
-        "tags": [t["name"] for t in root.get("tags") or []
-                 if isinstance(t, dict) and isinstance(t.get("name"), str)] or None,
-        "body": root.get("content") or "",
-        "format": "html",
-        "comments": comments,
-    }
-    return clean({**thread, **_extras(root)})
+    return common.thread(
+        title=_title(root),
+        id=root["id"],
+        source=root.get("url") or root.get("uri"),
+        author=_acct(root),
+        created=time(root, "created_at"),
+        points=_int(root.get("favourites_count")),
+        tags=[t["name"] for t in root.get("tags") or []
+              if isinstance(t, dict) and isinstance(t.get("name"), str)] or None,
+        format="html",
+        body=root.get("content") or "",
+        comments=comments,
+        **_extras(root),
+    )
 
 
 def _title(s: dict) -> str:
