@@ -8,7 +8,6 @@ Thread ids are the first 12 hex digits of the SHA-1 of the root's Message-ID.
 
 from __future__ import annotations
 
-import codecs
 import email.header
 import email.parser
 import email.policy
@@ -230,18 +229,17 @@ def _decode_bytes(data: bytes, charset: str | None) -> str:
         tries = ["utf-8", "windows-1252", "iso-8859-1"]
     elif cs in LATIN1:
         tries = ["windows-1252", "iso-8859-1"]
-    else:
-        tries = [cs]
+    else:  # an unknown charset name falls through to the guesses
+        tries = [cs, "utf-8", "windows-1252"]
     for name in tries:
         try:
             return data.decode(name)
         except (LookupError, UnicodeDecodeError):
             continue
     try:
-        codecs.lookup(cs)
+        return data.decode(cs, errors="replace")
     except LookupError:
-        cs = "utf-8"  # an unknown charset name
-    return data.decode(cs, errors="replace")
+        return data.decode("utf-8", errors="replace")
 
 
 def _unflow(text: str, delsp: bool) -> str:
