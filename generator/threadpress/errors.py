@@ -61,3 +61,6 @@ class ThreadpressError(Exception):
 
     def __str__(self) -> str:
         return "\n".join(str(d) for d in self.diagnostics)
+
+    def __reduce__(self):  # survive the trip back from a worker process
+        return (type(self), (self.diagnostics,))

@@ -1,0 +1,174 @@
+"""Comment bodies → safe HTML: markdown, HTML or plain text, `>>ID` quote links, then sanitising.
+
+Archived text is hostile. Whatever a format produced, the result goes through an allowlist
+sanitiser (nh3, the Rust `ammonia` library) as the very last step, so no rendering path can
+let script, event handlers, style or javascript:/data: URLs through.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as etree
+from typing import Callable
+
+import markdown
+import nh3
+from markdown.inlinepatterns import InlineProcessor
+
+from ..anchors import anchor
+
+TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "dl", "dt", "em",
+        "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "ins", "kbd", "li", "mark", "ol", "p", "pre",
+        "q", "s", "samp", "small", "span", "strike", "strong", "sub", "summary", "sup", "table",
+        "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul"}
+ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"},
+              "td": {"align"}, "th": {"align"}, "ol": {"start"}}
+# Tags whose content is dropped with them, rather than kept as text.
+DROP_CONTENT = {"script", "style", "template", "iframe", "object", "embed", "noscript", "textarea",
+                "select", "math", "svg", "title", "xmp", "noembed", "noframes", "plaintext"}
+REL = "nofollow ugc noopener"
+
+_CODE_LANGUAGES = ("python", "py", "js", "javascript", "ts", "typescript", "json", "yaml", "sh",
+                   "bash", "shell", "console", "html", "css", "sql", "c", "cpp", "go", "rust",
+                   "java", "ruby", "diff", "text", "toml", "ini", "xml", "nginx", "apache")
+_CLEANER = nh3.Cleaner(
+    tags=TAGS, clean_content_tags=DROP_CONTENT, attributes=ATTRIBUTES, strip_comments=True,
+    link_rel=REL, url_schemes={"http", "https", "mailto"},
+    allowed_classes={"a": {"quotelink"}, "code": {f"language-{x}" for x in _CODE_LANGUAGES}},
+)
+
+_PLACEHOLDER = "\ue000{}\ue001"
+_PLACEHOLDER_RE = re.compile("\ue000(\\d+)\ue001")
+# `>>ID` (or `&gt;&gt;ID` in HTML): the id runs to whitespace or markup; trailing punctuation
+# is only part of it when that makes a known id.
+_QUOTE_RE = re.compile(r"(?:>>|&gt;&gt;)([^\s<>\"'&]+)")
+_URL_RE = r"\b(https?://[^\s<>\"'`\ue000\ue001]+)"
+_TRAILING = ".,;:!?)]}*_~'\""
+
+
+def render(body: str, fmt: str, known: Callable[[str], bool], quoted: list[str] | None = None) -> str:
+    """A body as sanitised HTML; `>>ID` of known ids become links, and are added to `quoted`."""
+    links: list[str] = []
+    text = _QUOTE_RE.sub(lambda m: _quote(m, known, links), body)
+    if fmt == "html":
+        out = text
+    elif fmt == "text":
+        out = _text(text)
+    else:
+        out = _markdown(text)
+    out = _PLACEHOLDER_RE.sub(lambda m: _quote_link(links[int(m.group(1))]), out)
+    if quoted is not None:
+        quoted.extend(links)
+    return _CLEANER.clean(out)
+
+
+def sanitize(fragment: str) -> str:
+    """The allowlist sanitiser alone, for HTML that did not come through `render`."""
+    return _CLEANER.clean(fragment)
+
+
+def _quote(m: re.Match, known: Callable[[str], bool], links: list[str]) -> str:
+    cid = m.group(1)
+    tail = ""
+    while cid and not known(cid) and cid[-1] in _TRAILING:
+        cid, tail = cid[:-1], cid[-1] + tail
+    if not cid or not known(cid):
+        return m.group(0)
+    links.append(cid)
+    return _PLACEHOLDER.format(len(links) - 1) + tail
+
+
+def _quote_link(cid: str) -> str:
+    return (f'<a class="quotelink" href="#{anchor(cid)}">&gt;&gt;{html.escape(cid)}</a>')
+
+
+# --- plain text -----------------------------------------------------------------------------
+
+def _text(text: str) -> str:
+    """Escaped text: blank lines part paragraphs, newlines break lines, `>` lines are quotes."""
+    out = []
+    for para in re.split(r"\n[ \t]*\n+", text.replace("\r\n", "\n").strip("\n")):
+        if para.strip():
+            out.append(_text_paragraph(para))
+    return "\n".join(out)
+
+
+def _text_paragraph(para: str) -> str:
+    parts: list[str] = []
+    level = 0
+    lines: list[str] = []
+
+    def flush() -> None:
+        if lines:
+            parts.append("<p>" + "<br>\n".join(lines) + "</p>")
+            lines.clear()
+
+    for raw in para.split("\n"):
+        m = re.match(r"((?:>[ \t]?)*)(.*)", raw)
+        depth = m.group(1).count(">")
+        if depth != level:
+            flush()
+            parts.append("</blockquote>" * (level - depth) if depth < level
+                         else "<blockquote>" * (depth - level))
+            level = depth
+        lines.append(_linkify(html.escape(m.group(2), quote=False)))
+    flush()
+    parts.append("</blockquote>" * level)
+    return "".join(parts)
+
+
+def _linkify(escaped: str) -> str:
+    def link(m: re.Match) -> str:
+        url, tail = _trim(m.group(1))
+        return f'<a href="{url}">{url}</a>{tail}'
+    return re.sub(_URL_RE, link, escaped)
+
+
+def _trim(url: str) -> tuple[str, str]:
+    """Split trailing punctuation off a bare URL, keeping balanced closing parentheses."""
+    tail = ""
+    while url and url[-1] in _TRAILING:
+        if url[-1] == ")" and url.count("(") >= url.count(")"):
+            break
+        url, tail = url[:-1], url[-1] + tail
+    return url, tail
+
+
+# --- markdown -------------------------------------------------------------------------------
+
+class _BareUrl(InlineProcessor):
+    """Bare http(s) URLs become links, as on every discussion site."""
+
+    def handleMatch(self, m: re.Match, data: str):  # noqa: N802 (markdown's API)
+        url, tail = _trim(m.group(1))
+        el = etree.Element("a", {"href": url})
+        el.text = url
+        return el, m.start(0), m.end(0) - len(tail)
+
+
+def _new_markdown() -> markdown.Markdown:
+    md = markdown.Markdown(extensions=["fenced_code", "sane_lists", "tables"],
+                           output_format="html")
+    # Raw HTML inside markdown is shown as text: archived markdown is not trusted to carry HTML.
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    md.inlinePatterns.register(_BareUrl(_URL_RE, md), "bare_url", 105)
+    return md
+
+
+_MD: markdown.Markdown | None = None
+
+
+def _markdown(text: str) -> str:
+    global _MD
+    if _MD is None:
+        _MD = _new_markdown()
+    return _MD.reset().convert(text)
+
+
+def rebase_quotelinks(fragment: str, prefix: str) -> str:
+    """Point a rendered body's `>>ID` links at the thread page from a page elsewhere."""
+    if not prefix:
+        return fragment
+    return fragment.replace('class="quotelink" href="#', f'class="quotelink" href="{prefix}#')

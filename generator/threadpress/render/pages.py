@@ -1,0 +1,192 @@
+"""Jinja themes → pages. Each thread's pages are a pure function of (thread, config, theme)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterator
+from zoneinfo import ZoneInfo
+
+import jinja2
+from markupsafe import Markup
+
+from .. import __version__
+from ..config import Config
+from ..errors import ThreadpressError
+from ..model import Thread
+from . import bodies, views
+from .views import CommentView, ThreadView
+
+THREAD_TO_COMMENT = "../../"   # from <slug>/c/<id>/ back to <slug>/
+
+
+def builtin_themes() -> Path:
+    return Path(str(resources.files("threadpress.themes")))
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    template_dirs: tuple[Path, ...]   # most specific first
+    static_dirs: tuple[Path, ...]     # least specific first: later ones override
+
+
+def resolve_theme(site: Path, name: str) -> Theme:
+    """The site's themes/<name>/ over the built-in <name> over the built-in default."""
+    layers = [site / "themes" / name, builtin_themes() / name, builtin_themes() / "default"]
+    if not any(d.is_dir() for d in layers[:2]):
+        known = sorted(p.name for p in builtin_themes().iterdir() if (p / "templates").is_dir())
+        raise ThreadpressError.one(f"unknown theme {name!r} (built-in: {', '.join(known)}; "
+                                   f"or make {site / 'themes' / name})", site / "threadpress.yaml",
+                                   field=("theme",))
+    unique = list(dict.fromkeys(layers))
+    return Theme(name,
+                 tuple(d / "templates" for d in unique if (d / "templates").is_dir()),
+                 tuple(d / "static" for d in reversed(unique) if (d / "static").is_dir()))
+
+
+class Renderer:
+    """One theme's templates, with the helpers every template gets."""
+
+    def __init__(self, theme: Theme, config: Config) -> None:
+        self.config = config
+        self.zone = ZoneInfo(config.timezone)
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(d) for d in theme.template_dirs]),
+            autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
+            lstrip_blocks=True, keep_trailing_newline=True)
+        self.env.filters.update(date=self.date, iso=iso, domain=views.domain,
+                                safe_url=views.safe_url, plural=plural,
+                                rebase=lambda html, prefix: Markup(bodies.rebase_quotelinks(html, prefix)))
+        self.env.globals.update(site=config, version=__version__)
+        self._macro = None
+
+    def date(self, t: datetime | None, fmt: str | None = None) -> str:
+        """A time in the site's zone and format; empty when unknown."""
+        return t.astimezone(self.zone).strftime(fmt or self.config.date_format) if t else ""
+
+    def page(self, template: str, **context: Any) -> str:
+        try:
+            return self.env.get_template(template).render(**context)
+        except jinja2.TemplateSyntaxError as e:
+            raise ThreadpressError.one(f"template error: {e.message}", e.filename or template,
+                                       e.lineno) from None
+        except jinja2.TemplateError as e:
+            raise ThreadpressError.one(f"template error: {e}", template) from None
+
+    def comment_html(self, v: CommentView, view: ThreadView, prefix: str, current: bool = False
+                     ) -> Markup:
+        """One comment through the theme's `comment` macro (in _comment.html)."""
+        if self._macro is None:
+            self._macro = self.env.get_template("_comment.html").module.comment
+        return self._macro(v, view, prefix, current)
+
+
+def iso(t: datetime | None) -> str:
+    """A machine-readable UTC time for <time datetime=…>."""
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ") if t else ""
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def thread_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
+    """(path, text) for a thread's page, its JSON and, when enabled, its comment pages."""
+    view = views.thread_view(thread)
+    base = thread.slug + "/"
+    root = "../" * (thread.slug.count("/") + 1)
+    snippets = [r.comment_html(v, view, "") for v in view.comments]
+    yield base + "index.html", r.page(
+        "thread.html", thread=view, comments=view.comments, snippets=snippets, root=root,
+        canonical=_canonical(r.config, base), description=_describe(thread.body))
+    yield base + "thread.json", thread_json(thread)
+    if not r.config.comment_pages:
+        return
+    del snippets
+    # Each comment is rendered once for comment pages and reused by every page that shows it:
+    # ancestors, the comment itself and its replies. The chain is capped, so output stays linear.
+    sub = [r.comment_html(v, view, THREAD_TO_COMMENT) for v in view.comments]
+    depth = r.config.context_depth
+    for i, v in enumerate(view.comments):
+        chain = thread.ancestors(v.c, limit=depth)
+        cut = chain[0].parent if chain and chain[0].parent is not None else None
+        yield f"{base}c/{v.enc}/index.html", r.page(
+            "comment.html", thread=view, comment=v,
+            snippet=r.comment_html(v, view, THREAD_TO_COMMENT, current=True),
+            ancestors=[sub[a.index] for a in chain],
+            replies=[sub[thread.positions[k]] for k in v.c.children],
+            more_above=None if cut is None else view.comments[thread.positions[cut]],
+            root=root + "../../", canonical=_canonical(r.config, f"{base}c/{v.enc}/"),
+            description=_describe(v.c.body))
+
+
+def index_pages(r: Renderer, threads: list[ThreadView]) -> Iterator[tuple[str, str]]:
+    """The paginated list of threads: index.html, page/2/index.html, …"""
+    per = r.config.per_page
+    pages = max(1, -(-len(threads) // per))
+    for n in range(1, pages + 1):
+        path = "index.html" if n == 1 else f"page/{n}/index.html"
+        root = "" if n == 1 else "../../"
+        yield path, r.page(
+            "index.html", threads=threads[(n - 1) * per: n * per], page=n, pages=pages,
+            root=root, page_url=lambda k, root=root: root + ("" if k == 1 else f"page/{k}/"),
+            canonical=_canonical(r.config, "" if n == 1 else f"page/{n}/"),
+            description=r.config.description)
+
+
+def not_found_page(r: Renderer) -> str:
+    """404.html is served at any depth, so its links start from base_url or the domain's root."""
+    from urllib.parse import urlsplit
+    root = urlsplit(r.config.base_url).path or "/" if r.config.base_url else "/"
+    return r.page("404.html", root=r.config.base_url or root, canonical=None, description="")
+
+
+def _canonical(config: Config, path: str) -> str | None:
+    return config.base_url + path if config.base_url else None
+
+
+def _describe(body: str, limit: int = 200) -> str:
+    """A plain-text summary for <meta name=description>: markup-free, one line."""
+    import re
+    text = re.sub(r"<[^>]*>|[*_`>#\[\]]+|\(https?://[^)]*\)", " ", body or "")
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def thread_json(thread: Thread) -> str:
+    """The normalised thread, for readers and tools: flat comments in pre-order."""
+    data = {
+        "id": thread.id, "slug": thread.slug, "title": thread.title, "url": thread.url,
+        "source": thread.source, "author": thread.author, "created": iso(thread.created) or None,
+        "points": thread.points, "tags": thread.tags, "format": thread.format, "body": thread.body,
+        "extra": thread.extra,
+        "comments": [{
+            "id": c.id, "parent": c.parent, "depth": c.depth, "author": c.author,
+            "created": iso(c.created) or None,
+            "edited": c.edited if isinstance(c.edited, bool) or c.edited is None else iso(c.edited),
+            "score": c.score, "deleted": c.deleted, "dead": c.dead, "url": c.url,
+            "format": c.format, "body": c.body, "orphan": c.orphan, "extra": c.extra,
+        } for c in thread.comments],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=1, default=_json_default) + "\n"
+
+
+def _json_default(v: Any) -> Any:
+    if isinstance(v, datetime):
+        return iso(v)
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return str(v)
+
+
+def sitemap(config: Config, threads: list[Thread]) -> str:
+    """sitemap.xml of the index and thread pages; only with base_url, since it needs absolute URLs."""
+    from xml.sax.saxutils import escape
+    urls = [config.base_url] + [config.base_url + t.slug + "/" for t in threads]
+    body = "".join(f"  <url><loc>{escape(u)}</loc></url>\n" for u in urls)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + body + "</urlset>\n")

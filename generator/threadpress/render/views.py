@@ -1,0 +1,157 @@
+"""What templates see: threads and comments with their rendered bodies and computed links.
+
+All of it is computed in one linear pass per thread; templates only present it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import quote, urlsplit
+
+from markupsafe import Markup
+
+from ..anchors import anchor, encode_id
+from ..model import Comment, Thread
+from . import bodies
+
+INDENT_CAP = 12   # visual indentation stops growing here; the depth number stays visible
+GROUP_CAP = 12    # collapsible groups nest at most this deep, so HTML nesting stays bounded
+
+
+@dataclass
+class Ref:
+    """A link to another comment of the same thread."""
+
+    id: str
+    enc: str      # the id as a URL path segment
+    anchor: str   # its anchor on the thread page
+    author: str | None = None
+
+
+@dataclass
+class CommentView:
+    c: Comment
+    enc: str
+    anchor: str
+    html: Markup
+    is_op: bool
+    indent: int
+    parent: Ref | None
+    root: Ref | None              # its top-level comment (None when it is one)
+    replies: list[Ref]
+    quoted_by: list[Ref] = field(default_factory=list)
+    close_before: int = 0         # collapsible groups that end before this comment
+    opens_group: bool = False     # its replies follow inside a collapsible group
+    close_after: int = 0          # groups still open after the last comment (last one only)
+
+    @property
+    def id(self) -> str:
+        return self.c.id
+
+
+@dataclass
+class ThreadView:
+    t: Thread
+    html: Markup
+    url: str | None               # safe http(s) links only, else None
+    source: str | None
+    domain: str | None
+    comments: list[CommentView]
+    count: int                    # comments, deleted ones included: they keep their place
+
+    @property
+    def slug(self) -> str:
+        return self.t.slug
+
+    @property
+    def href(self) -> str:
+        """The thread page's path from the site root, URL-encoded."""
+        return quote(self.t.slug) + "/"
+
+
+def safe_url(url: str | None) -> str | None:
+    """An http(s) URL as given, or None: javascript:, data: and the like never reach a page."""
+    if not url:
+        return None
+    probe = "".join(ch for ch in url if ch > " " and ch != "\x7f").lower()
+    if probe.startswith(("http://", "https://")):
+        return url.strip()
+    return None
+
+
+def domain(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return None
+    return host[4:] if host.startswith("www.") else host or None
+
+
+def thread_view(thread: Thread) -> ThreadView:
+    known = thread.positions.__contains__
+    quoted: dict[str, list[str]] = {}
+    views: list[CommentView] = []
+    roots: list[Ref | None] = []
+    refs = [Ref(c.id, encode_id(c.id), anchor(c.id), c.author) for c in thread.comments]
+    for i, c in enumerate(thread.comments):
+        links: list[str] = []
+        html = "" if c.deleted else bodies.render(c.body, c.format, known, links)
+        for target in dict.fromkeys(links):
+            if target != c.id:
+                quoted.setdefault(target, []).append(c.id)
+        parent_i = None if c.parent is None else thread.positions[c.parent]
+        # the top-level comment of each chain, carried down the pre-order: linear, not per-chain
+        root = None if parent_i is None else (roots[parent_i] or refs[parent_i])
+        roots.append(root)
+        views.append(CommentView(
+            c=c, enc=refs[i].enc, anchor=refs[i].anchor, html=Markup(html),
+            is_op=bool(thread.author) and c.author == thread.author and not c.deleted,
+            indent=min(c.depth, INDENT_CAP),
+            parent=None if parent_i is None else refs[parent_i],
+            root=root,
+            replies=[refs[thread.positions[k]] for k in c.children],
+        ))
+    for target, sources in quoted.items():
+        views[thread.positions[target]].quoted_by = [refs[thread.positions[s]] for s in sources]
+    _groups(views)
+    return ThreadView(
+        t=thread, html=Markup(bodies.render(thread.body, thread.format, known)),
+        url=safe_url(thread.url), source=safe_url(thread.source), domain=domain(safe_url(thread.url)),
+        comments=views, count=len(views),
+    )
+
+
+def summary_view(thread: Thread) -> ThreadView:
+    """A thread as the index lists it: no bodies rendered, no comments."""
+    url = safe_url(thread.url)
+    return ThreadView(t=thread, html=Markup(""), url=url, source=safe_url(thread.source),
+                      domain=domain(url), comments=[], count=len(thread.comments))
+
+
+def _groups(views: list[CommentView]) -> None:
+    """Mark where collapsible reply groups open and close, walking the flat pre-order once."""
+    open_depths: list[int] = []
+    for v in views:
+        closes = 0
+        while open_depths and open_depths[-1] > v.c.depth:
+            open_depths.pop()
+            closes += 1
+        v.close_before = closes
+        if v.c.children and v.c.depth < GROUP_CAP:
+            v.opens_group = True
+            open_depths.append(v.c.depth + 1)
+    if views:
+        views[-1].close_after = len(open_depths)
+
+
+def sort_threads(threads: list[Thread], order: str) -> list[Thread]:
+    """The index order: newest or oldest first (undated last), or by title; ties by slug."""
+    if order == "title":
+        return sorted(threads, key=lambda t: (t.title.casefold(), t.slug))
+    sign = -1 if order == "newest" else 1
+    dated = sorted((t for t in threads if t.created),
+                   key=lambda t: (sign * t.created.timestamp(), t.slug))
+    undated = sorted((t for t in threads if not t.created), key=lambda t: t.slug)
+    return dated + undated
