@@ -224,10 +224,11 @@ class _Converter:
                 node = {**answer, **node, "isAnswer": True}
             if not _has_content(node):
                 continue  # an id-only node (as PyGithub's query fetches): counted as missing
-            out.append(self.discussion_comment(node, None))
+            top = self.discussion_comment(node, None)
+            out.append(top)
             replies = node.get("replies")
             total += max(_total(replies, "totalCount") or 0, len(_nodes(replies)))
-            out.extend(self.discussion_comment(r, out[-1]["id"])
+            out.extend(self.discussion_comment(r, top["id"])
                        for r in _nodes(replies) if _has_content(r))
         return out, total
 
