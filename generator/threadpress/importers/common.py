@@ -45,7 +45,10 @@ def parse_json(payload: bytes, name: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        hint = " (truncated?)" if exc.pos >= len(text.rstrip()) else ""
+        end = text.rstrip()
+        cut = exc.pos >= len(end) or exc.msg.startswith("Unterminated") or \
+            not end.endswith(("}", "]"))  # a download that stopped early looks like this
+        hint = " (truncated?)" if cut else ""
         raise ThreadpressError.one(f"not valid JSON{hint}: {exc.msg}", file=name,
                                    line=exc.lineno, column=exc.colno) from None
 

@@ -144,6 +144,8 @@ def _edited(value: Any) -> str | bool | None:
 def _thread(post: dict, comments: list[dict], more: dict, escaped: bool) -> dict:
     source = SITE + post["permalink"] if post.get("permalink") else None
     url = post.get("url") or None
+    if url and escaped:
+        url = unescape(url, escaped)  # escaped payloads escape link URLs too
     if url and (post.get("is_self") or url in (source, post.get("permalink"))):
         url = None  # a self post links to itself
     selftext = post.get("selftext") or None
