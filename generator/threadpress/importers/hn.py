@@ -154,7 +154,9 @@ def _find_story(by_id: dict[str, dict], name: str) -> dict:
     if len(tops) != 1:
         raise bad_input(name, "expected one story in the item list (an item of type story, "
                               f"ask, poll or job), found {len(tops)} unparented items")
-    raise _not_story(name, tops[0])
+    if tops[0].get("type") == "comment" or "parent" in tops[0]:
+        raise _not_story(name, tops[0])
+    return tops[0]
 
 
 def _kids(by_id: dict[str, dict]) -> dict[str, list[str]]:
