@@ -23,12 +23,15 @@ _JOB: tuple[list[Thread], pages.Renderer, Path] | None = None
 
 
 def build_site(site: Path, output: Path | None = None, base_url: str | None = None,
-               jobs: int | None = None, quiet: bool = False, strict: bool = False) -> int:
+               theme: str | None = None, jobs: int | None = None, quiet: bool = False,
+               strict: bool = False) -> int:
     """Build SITE into OUTPUT (default SITE/output); returns the exit status."""
     started = time.monotonic()
     config, diags = load_config(site)
     if base_url is not None:
         config = replace(config, base_url=base_url.rstrip("/") + "/" if base_url else "")
+    if theme:
+        config = replace(config, theme=theme)
     loaded = load_content(site / "content", config.sort)
     diags += loaded.diagnostics
     report(diags)
@@ -37,14 +40,14 @@ def build_site(site: Path, output: Path | None = None, base_url: str | None = No
         print(f"build failed: {len(errors)} errors, {len(diags) - len(errors)} warnings; "
               "the previous output is untouched", file=sys.stderr)
         return 1
-    theme = pages.resolve_theme(site, config.theme)
-    renderer = pages.Renderer(theme, config)
+    resolved = pages.resolve_theme(site, config.theme)
+    renderer = pages.Renderer(resolved, config)
     threads = views.sort_threads(loaded.threads, config.index_order)
     output = output or site / "output"
     progress = _Progress(len(threads), quiet)
     with staged(output) as stage:
         _render_threads(threads, renderer, stage, jobs, progress)
-        _site_pages(threads, renderer, theme, config, stage)
+        _site_pages(threads, renderer, resolved, config, stage)
     comments = sum(len(t.comments) for t in threads)
     progress.done(f"built {len(threads)} threads, {comments} comments, {stage.files} files "
                   f"in {time.monotonic() - started:.1f}s → {output}")

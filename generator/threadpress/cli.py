@@ -43,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("site", nargs="?", default=".", help="the site folder (default: .)")
     build.add_argument("-o", "--output", help="output folder (default: SITE/output)")
     build.add_argument("--base-url", help="absolute URL the site is served from")
+    build.add_argument("--theme", help="theme name, instead of the config's `theme`")
     build.add_argument("-j", "--jobs", type=int, default=None,
                        help="parallel render processes (default: number of CPUs)")
     build.add_argument("-q", "--quiet", action="store_true", help="no progress or summary")
@@ -85,7 +86,7 @@ def _build(args: argparse.Namespace) -> int:
     from .build import build_site
 
     return build_site(Path(args.site), output=args.output and Path(args.output),
-                      base_url=args.base_url, jobs=args.jobs, quiet=args.quiet,
+                      base_url=args.base_url, theme=args.theme, jobs=args.jobs, quiet=args.quiet,
                       strict=args.strict)
 
 

@@ -60,7 +60,7 @@ class Renderer:
             lstrip_blocks=True, keep_trailing_newline=True)
         self.env.filters.update(date=self.date, iso=iso, domain=views.domain,
                                 safe_url=views.safe_url, plural=plural,
-                                rebase=lambda html, prefix: Markup(bodies.rebase_quotelinks(html, prefix)))
+                                rebase=lambda html, prefix: Markup(bodies.rebase_quotelinks(str(html), prefix)))
         self.env.globals.update(site=config, version=__version__)
         self._macro = None
 

@@ -1,0 +1,336 @@
+"""End-to-end: build sites and check the output by parsing it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from dom import Element, parse_file
+from threadpress.anchors import anchor, encode_id
+from threadpress.build import build_site
+from threadpress.load import load_content
+from threadpress.render import pages
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "content"
+
+
+def make_site(root: Path, threads: dict[str, str], config: str = "") -> Path:
+    """A site folder with the given thread files (name → text) and threadpress.yaml."""
+    (root / "content").mkdir(parents=True)
+    for name, text in threads.items():
+        path = root / "content" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    if config:
+        (root / "threadpress.yaml").write_text(config, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory) -> tuple[Path, Path]:
+    """The bundled example site, built once: (site, output)."""
+    site = tmp_path_factory.mktemp("example")
+    shutil.copytree(EXAMPLE, site / "content")
+    out = site / "output"
+    assert build_site(site, output=out, quiet=True, jobs=2) == 0
+    return site, out
+
+
+def comment_articles(doc: Element) -> list[Element]:
+    return [el for el in doc.iter() if "comment" in el.classes and el.tag == "article"]
+
+
+def test_example_every_comment_has_one_anchor_in_preorder(example):
+    site, out = example
+    loaded = load_content(site / "content")
+    assert loaded.threads, "the example site has threads"
+    for thread in loaded.threads:
+        doc = parse_file(out / thread.slug / "index.html")
+        ids = [el.attrs.get("id") for el in doc.iter() if el.attrs.get("id", "").startswith("c-")]
+        assert ids == [anchor(c.id) for c in thread.comments]  # once each, in pre-order
+        assert len(set(ids)) == len(ids)
+
+
+def test_example_reply_and_parent_links_point_at_the_right_comments(example):
+    site, out = example
+    for thread in load_content(site / "content").threads:
+        doc = parse_file(out / thread.slug / "index.html")
+        for el in comment_articles(doc):
+            c = thread.comment(_decode_anchor(el.attrs["id"], thread))
+            replies = el.find("span", cls="replies")
+            got = [a.attrs["href"] for a in replies.find_all("a")] if replies else []
+            assert got == ["#" + anchor(k) for k in c.children]
+            parent = el.find("a", cls="parent")
+            assert (parent.attrs["href"] if parent else None) == \
+                (None if c.parent is None else "#" + anchor(c.parent))
+
+
+def test_example_comment_pages_show_exactly_the_chain_itself_and_replies(example):
+    site, out = example
+    for thread in load_content(site / "content").threads:
+        for c in thread.comments:
+            doc = parse_file(out / thread.slug / "c" / encode_id(c.id) / "index.html")
+            shown = [el.attrs["id"] for el in comment_articles(doc)]
+            chain = [anchor(a.id) for a in thread.ancestors(c)]
+            assert shown == chain + [anchor(c.id)] + [anchor(k) for k in c.children]
+            current = [el for el in comment_articles(doc) if "current" in el.classes]
+            assert [el.attrs["id"] for el in current] == [anchor(c.id)]
+            back = doc.find("a", cls="back")
+            assert back.attrs["href"] == f"../../#{anchor(c.id)}"
+            assert doc.find("title").text.startswith(c.author or "[deleted]")
+
+
+def test_example_quote_links_and_backlinks(example):
+    site, out = example
+    found = 0
+    for thread in load_content(site / "content").threads:
+        doc = parse_file(out / thread.slug / "index.html")
+        for el in comment_articles(doc):
+            for q in el.find_all("a", cls="quotelink"):
+                target = q.attrs["href"][1:]
+                found += 1
+                assert doc.find(id=target) is not None
+                quoted = doc.find(id=target).find("span", cls="quoted")
+                assert quoted is not None
+                assert "#" + el.attrs["id"] in [a.attrs["href"] for a in quoted.find_all("a")]
+    assert found >= 1, "the example site uses at least one >>ID quote link"
+
+
+def test_every_relative_link_and_fragment_resolves(example):
+    _, out = example
+    problems = check_links(out)
+    assert problems == []
+
+
+def check_links(out: Path) -> list[str]:
+    """Every relative href/src reaches a file; every #fragment names an id on its page."""
+    ids: dict[Path, set[str]] = {}
+    docs = {p: parse_file(p) for p in sorted(out.rglob("*.html"))}
+    for p, doc in docs.items():
+        ids[p] = {el.attrs["id"] for el in doc.iter() if "id" in el.attrs}
+    problems = []
+    for p, doc in docs.items():
+        if p.name == "404.html":
+            continue  # its links are root-relative by design (served at any depth)
+        for el in doc.iter():
+            ref = el.attrs.get("href") if el.tag in ("a", "link") else el.attrs.get("src")
+            if ref is None or urlsplit(ref).scheme or ref.startswith("//"):
+                continue
+            parts = urlsplit(ref)
+            target = (p.parent / unquote(parts.path)).resolve() if parts.path else p
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.is_file():
+                problems.append(f"{p.relative_to(out)}: {ref} → missing file")
+            elif parts.fragment and parts.fragment not in ids.get(target, set()):
+                problems.append(f"{p.relative_to(out)}: {ref} → no id {parts.fragment}")
+    return problems
+
+
+def _decode_anchor(value: str, thread) -> str:
+    by_anchor = {anchor(c.id): c.id for c in thread.comments}
+    return by_anchor[value]
+
+
+def test_site_files_for_github_pages(tmp_path):
+    site = make_site(tmp_path / "s", {"a.yaml": "title: A\n"},
+                     "cname: threads.example.org\nbase_url: https://threads.example.org/\n")
+    assert build_site(site, quiet=True) == 0
+    out = site / "output"
+    assert (out / ".nojekyll").is_file()
+    assert (out / "CNAME").read_text() == "threads.example.org\n"
+    doc = parse_file(out / "404.html")
+    css = doc.find("link", rel="stylesheet").attrs["href"]
+    assert css == "https://threads.example.org/static/style.css"
+    assert doc.find("link", rel="canonical") is None
+    home = parse_file(out / "a" / "index.html").find("link", rel="canonical")
+    assert home.attrs["href"] == "https://threads.example.org/a/"
+
+
+def test_404_without_base_url_is_root_relative(tmp_path):
+    site = make_site(tmp_path / "s", {"a.yaml": "title: A\n"})
+    assert build_site(site, quiet=True) == 0
+    doc = parse_file(site / "output" / "404.html")
+    assert doc.find("link", rel="stylesheet").attrs["href"] == "/static/style.css"
+    internal = [a.attrs["href"] for a in doc.find_all("a")
+                if not a.attrs["href"].startswith(("#", "https:"))]
+    assert internal and all(h.startswith("/") for h in internal)
+
+
+def test_internal_links_are_relative_without_base_url(example):
+    _, out = example
+    for p in out.rglob("*.html"):
+        if p.name == "404.html":
+            continue
+        for el in parse_file(p).iter():
+            ref = el.attrs.get("href") or el.attrs.get("src") or ""
+            assert not ref.startswith("/"), f"{p}: {ref}"
+
+
+def test_index_pagination_newest_first(tmp_path):
+    threads = {f"t{i:02}.yaml": f"title: T{i}\ncreated: 2024-01-{i + 1:02}T00:00:00Z\n"
+               for i in range(7)}
+    site = make_site(tmp_path / "s", threads, "per_page: 3\n")
+    assert build_site(site, quiet=True) == 0
+    out = site / "output"
+    titles = []
+    for page in ["index.html", "page/2/index.html", "page/3/index.html"]:
+        doc = parse_file(out / page)
+        titles.append([a.text for a in doc.find_all("a", cls="title")])
+    assert titles == [["T6", "T5", "T4"], ["T3", "T2", "T1"], ["T0"]]
+    assert not (out / "page" / "4").exists()
+    assert check_links(out) == []
+
+
+def test_comment_pages_off(tmp_path):
+    site = make_site(tmp_path / "s", {"a.yaml": "title: A\ncomments: [{id: 1, body: x}]\n"},
+                     "comment_pages: false\n")
+    assert build_site(site, quiet=True) == 0
+    assert not (site / "output" / "a" / "c").exists()
+
+
+def test_thread_json_is_the_normalised_thread(tmp_path):
+    site = make_site(tmp_path / "s", {"x/a.yaml": (
+        "title: A\ncreated: 1700000000\ncomments:\n  - id: 1\n    flair: gold\n"
+        "    replies: [{id: 2, created: '2024-01-01T10:00:00+02:00'}]\n")})
+    assert build_site(site, quiet=True) == 0
+    data = json.loads((site / "output" / "x" / "a" / "thread.json").read_text())
+    assert data["slug"] == "x/a" and data["created"] == "2023-11-14T22:13:20Z"
+    assert [(c["id"], c["parent"], c["depth"]) for c in data["comments"]] == \
+        [("1", None, 0), ("2", "1", 1)]
+    assert data["comments"][1]["created"] == "2024-01-01T08:00:00Z"
+    assert data["comments"][0]["extra"] == {"flair": "gold"}
+
+
+def test_context_chain_is_capped(tmp_path):
+    n = 120
+    lines = ["title: Deep", "comments:"] + [
+        f"  - {{id: '{i}', body: 'level {i}'" + (f", parent: '{i - 1}'}}" if i else "}")
+        for i in range(n)]
+    site = make_site(tmp_path / "s", {"d.yaml": "\n".join(lines) + "\n"}, "context_depth: 50\n")
+    assert build_site(site, quiet=True) == 0
+    page = site / "output" / "d" / "c" / str(n - 1) / "index.html"
+    doc = parse_file(page)
+    shown = [el.attrs["id"] for el in comment_articles(doc)]
+    assert shown == [anchor(str(i)) for i in range(n - 51, n)]
+    more = doc.find("p", cls="more-above")
+    hrefs = [a.attrs["href"] for a in more.find_all("a")]
+    assert hrefs == [f"../{n - 52}/", "../0/"]
+    assert check_links(site / "output") == []
+
+
+def test_deep_chain_of_100000_builds(tmp_path):
+    n = 100_000
+    comments = [{"id": str(i), "body": "x"} | ({"parent": str(i - 1)} if i else {}) for i in range(n)]
+    site = make_site(tmp_path / "s", {"deep.json": json.dumps({"title": "Deep", "comments": comments})},
+                     "comment_pages: false\n")
+    assert build_site(site, quiet=True, jobs=1) == 0
+    doc = parse_file(site / "output" / "deep" / "index.html")
+    articles = comment_articles(doc)
+    assert [el.attrs["data-depth"] for el in articles[:3]] == ["0", "1", "2"]
+    assert len(articles) == n
+    last = doc.find(id=anchor(str(n - 1)))
+    assert last.attrs["data-depth"] == str(n - 1)
+    assert last.attrs["style"] == "--d:12"  # visual indentation is capped, depth stays visible
+
+
+def test_builds_are_byte_identical_across_hash_seeds(tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(EXAMPLE, site / "content")
+    outs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"out{seed}"
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        subprocess.run([sys.executable, "-m", "threadpress", "build", str(site), "-o", str(out),
+                        "-q", "-j", "2"], check=True, env=env)
+        outs.append(out)
+    assert _tree_bytes(outs[0]) == _tree_bytes(outs[1])
+
+
+def _tree_bytes(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_failed_build_leaves_previous_output_untouched(tmp_path, monkeypatch):
+    site = make_site(tmp_path / "s", {f"t{i}.yaml": f"title: T{i}\ncomments: [{{id: 1}}]\n"
+                                      for i in range(5)})
+    assert build_site(site, quiet=True) == 0
+    before = _tree_bytes(site / "output")
+    (site / "content" / "t9.yaml").write_text("title: T9\n")
+    calls = {"n": 0}
+    real = pages.thread_pages
+
+    def failing(renderer, thread):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("disk on fire")
+        yield from real(renderer, thread)
+
+    monkeypatch.setattr(pages, "thread_pages", failing)
+    with pytest.raises(RuntimeError):
+        build_site(site, quiet=True, jobs=1)
+    assert calls["n"] == 3
+    assert _tree_bytes(site / "output") == before
+    assert [p.name for p in site.iterdir() if p.name.startswith(".output")] == []
+
+
+def test_bad_input_fails_without_touching_output(tmp_path, capsys):
+    site = make_site(tmp_path / "s", {"a.yaml": "title: A\n"})
+    assert build_site(site, quiet=True) == 0
+    before = _tree_bytes(site / "output")
+    (site / "content" / "b.yaml").write_text("title: B\ncomments:\n  - id: 1\n    score: high\n")
+    assert build_site(site, quiet=True) == 1
+    err = capsys.readouterr().err
+    assert "b.yaml:4:12: error: comments[0].score: expected an integer" in err
+    assert _tree_bytes(site / "output") == before
+
+
+def test_pages_no_longer_produced_are_removed(tmp_path):
+    site = make_site(tmp_path / "s", {"a.yaml": "title: A\n", "b.yaml": "title: B\n"})
+    assert build_site(site, quiet=True) == 0
+    (site / "content" / "b.yaml").unlink()
+    assert build_site(site, quiet=True) == 0
+    assert not (site / "output" / "b").exists()
+
+
+def test_refuses_to_replace_a_folder_it_did_not_build(tmp_path, capsys):
+    site = make_site(tmp_path / "s", {"a.yaml": "title: A\n"})
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("years of work")
+    from threadpress.cli import main
+    assert main(["build", str(site), "-o", str(precious), "-q"]) == 1
+    assert (precious / "thesis.tex").read_text() == "years of work"
+    assert "refusing to replace" in capsys.readouterr().err
+
+
+def test_slug_leaving_the_output_is_an_error(tmp_path, capsys):
+    site = make_site(tmp_path / "s", {"a.yaml": "title: A\nslug: ../../etc\n"})
+    assert build_site(site, quiet=True) == 1
+    assert "slug" in capsys.readouterr().err
+    assert not (tmp_path / "etc").exists()
+
+
+def test_site_theme_overrides_one_template(tmp_path):
+    site = make_site(tmp_path / "s", {"a.yaml": "title: A\n"}, "theme: mine\n")
+    (site / "themes" / "mine" / "templates").mkdir(parents=True)
+    (site / "themes" / "mine" / "templates" / "404.html").write_text(
+        "{% extends 'base.html' %}{% block main %}<p id=custom>gone</p>{% endblock %}")
+    assert build_site(site, quiet=True) == 0
+    assert parse_file(site / "output" / "404.html").find(id="custom") is not None
+    assert parse_file(site / "output" / "a" / "index.html").find("h1") is not None
+
+
+def test_unknown_theme_is_a_clear_error(tmp_path, capsys):
+    site = make_site(tmp_path / "s", {"a.yaml": "title: A\n"}, "theme: nope\n")
+    from threadpress.cli import main
+    assert main(["build", str(site), "-q"]) == 1
+    assert "unknown theme 'nope'" in capsys.readouterr().err
