@@ -44,6 +44,9 @@ def parse_json(payload: bytes, name: str) -> Any:
                                    file=name) from None
     try:
         return json.loads(text)
+    except RecursionError:
+        raise ThreadpressError.one("JSON nested too deeply to read; save a shallower page of "
+                                   "the thread", file=name) from None
     except json.JSONDecodeError as exc:
         end = text.rstrip()
         cut = exc.pos >= len(end) or exc.msg.startswith("Unterminated") or \
