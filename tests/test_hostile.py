@@ -1,0 +1,108 @@
+"""Archived text is hostile: every field of a thread comes out inert."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dom import parse_file
+from test_build import check_links, make_site
+from threadpress.build import build_site
+from threadpress.render.bodies import render
+
+VECTORS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "<svg onload=alert(1)><circle/></svg>",
+    "<a href=\"javascript:alert(1)\">j</a>",
+    "<a href=\"JaVaScRiPt:alert(1)\">mixed case</a>",
+    "<a href=\"java\tscript:alert(1)\">tab</a>",
+    "<a href=\"&#106;avascript:alert(1)\">entity</a>",
+    "<a href=\" vbscript:msgbox(1)\">vb</a>",
+    "<a href=\"data:text/html,<script>alert(1)</script>\">data</a>",
+    "<iframe src=\"https://evil.example\"></iframe>",
+    "<object data=x></object><embed src=x>",
+    "<form action=x><input name=a></form>",
+    "<style>body{display:none}</style>",
+    "<p style=\"background:url(javascript:alert(1))\">styled</p>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
+    "<svg><style><img src=x onerror=alert(1)></style></svg>",
+    "<details open ontoggle=alert(1)>",
+    "<body onload=alert(1)>",
+    "[md link](javascript:alert(1)) and ![img](javascript:alert(2))",
+    "<base href=\"https://evil.example/\"><meta http-equiv=refresh content=\"0;url=javascript:alert(1)\">",
+    "\"><script>alert(1)</script>",
+    "'><img src=x onerror=alert(1)>",
+]
+DANGEROUS_TAGS = {"script", "iframe", "object", "embed", "form", "style", "svg", "math", "img",
+                  "base", "input", "noscript", "frame", "frameset", "applet", "meta_refresh"}
+
+
+def hostile_thread() -> dict:
+    v = " ".join(VECTORS)
+    comments = []
+    for i, fmt in enumerate(["markdown", "html", "text"] * 2):
+        comments.append({"id": f"x{i}\"><script>alert({i})</script>", "author": v, "format": fmt,
+                         "body": v, "url": "javascript:alert(1)",
+                         "parent": None if i < 3 else f"x{i - 3}\"><script>alert({i - 3})</script>"})
+    for c in comments:
+        if c["parent"] is None:
+            del c["parent"]
+    return {"title": v, "url": "java\tscript:alert(1)", "source": "JAVASCRIPT:alert(1)",
+            "author": v, "tags": VECTORS[:5], "body": v, "format": "html", "comments": comments}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    site = make_site(tmp_path_factory.mktemp("hostile"),
+                     {"evil.json": json.dumps(hostile_thread())})
+    assert build_site(site, quiet=True) == 0
+    return site / "output"
+
+
+def test_no_active_content_reaches_any_page(built):
+    pages = sorted(built.rglob("*.html"))
+    assert len(pages) > 6
+    for page in pages:
+        doc = parse_file(page)
+        for el in doc.iter():
+            assert el.tag not in DANGEROUS_TAGS, f"{page}: <{el.tag}>"
+            if el.tag == "meta":
+                assert "http-equiv" not in el.attrs, page
+            for name, value in el.attrs.items():
+                assert not name.startswith("on"), f"{page}: {name}= on <{el.tag}>"
+                if name in ("href", "src", "action", "formaction", "xlink:href"):
+                    probe = "".join(value.split()).lower()
+                    assert not probe.startswith(("javascript:", "vbscript:", "data:")), \
+                        f"{page}: {name}={value!r}"
+            if "style" in el.attrs:  # only the theme's own indentation variable
+                assert el.attrs["style"].startswith("--d:"), f"{page}: style on <{el.tag}>"
+                assert el.attrs["style"][4:].isdigit()
+
+
+def test_hostile_ids_still_link_correctly(built):
+    assert check_links(built) == []
+
+
+def test_hostile_text_is_shown_not_dropped(built):
+    doc = parse_file(built / "evil" / "index.html")
+    assert "<script>alert(1)</script>" in doc.find("h1").text  # escaped: visible as text
+    authors = [el.text for el in doc.iter() if "author" in el.classes and el.tag == "span"]
+    assert authors and all("<img src=x onerror=alert(1)>" in a for a in authors)
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html", "text"])
+@pytest.mark.parametrize("vector", VECTORS)
+def test_each_vector_in_each_format(fmt, vector):
+    from dom import parse
+    doc = parse(render(vector, fmt, lambda _: False))
+    for el in doc.iter():
+        assert el.tag not in DANGEROUS_TAGS
+        assert not any(k.startswith("on") or k == "style" for k in el.attrs)
+        href = "".join(el.attrs.get("href", "").split()).lower()
+        assert not href.startswith(("javascript:", "vbscript:", "data:"))
+        if el.tag == "a" and "href" in el.attrs:
+            assert el.attrs.get("rel") == "nofollow ugc noopener"
