@@ -31,9 +31,13 @@ _COLLECTION_TAGS = {None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 def parse(text: str, name: str) -> Any:
     """Parse a thread file's text; the format follows the file name's extension."""
-    if name.endswith(".json"):
+    if _is_json(name):
         return _parse_json(text, name)
     return build(yaml_events(text, name), name)
+
+
+def _is_json(name: str) -> bool:
+    return name.lower().endswith(".json")
 
 
 def locate(text: str, name: str, paths: Iterable[Field]) -> dict[Field, tuple[int, int]]:
@@ -41,7 +45,7 @@ def locate(text: str, name: str, paths: Iterable[Field]) -> dict[Field, tuple[in
     wanted = {tuple(p) for p in paths}
     prefixes = {p[:i] for p in wanted for i in range(len(p) + 1)}
     found: dict[Field, tuple[int, int]] = {}
-    events = json_events(text, name) if name.endswith(".json") else yaml_events(text, name)
+    events = json_events(text, name) if _is_json(name) else yaml_events(text, name)
     try:
         for path, line, col in _value_starts(events):
             if path in prefixes:
@@ -129,8 +133,9 @@ def _value_starts(events: Iterable[Event]) -> Iterator[tuple[Field, int, int]]:
 
 def yaml_events(text: str, name: str) -> Iterator[Event]:
     """libyaml's events as ours: scalars resolved by the safe rules, anything unsafe refused."""
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)
         while loader.check_event():
             ev = loader.get_event()
             mark = ev.start_mark
@@ -154,14 +159,30 @@ def yaml_events(text: str, name: str) -> Iterator[Event]:
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         problem = " ".join(str(x) for x in (e.context, e.problem) if x)
         raise ThreadpressError.one(f"not valid YAML: {problem}", name, line, col) from None
+    except yaml.reader.ReaderError as e:
+        # a character YAML does not allow (control characters, ...): name it and say where
+        line, col = _line_col(text, e.position) if isinstance(e.position, int) else (None, None)
+        what = f"U+{e.character:04X}" if isinstance(e.character, int) else repr(e.character)
+        raise ThreadpressError.one(f"not valid YAML: character {what} is not allowed "
+                                   "(control characters must be escaped in a quoted string)",
+                                   name, line, col) from None
     except yaml.YAMLError as e:
         raise ThreadpressError.one(f"not valid YAML: {e}", name) from None
+    except UnicodeError as e:  # a lone surrogate in text handed in directly
+        raise ThreadpressError.one(f"not valid text: {e.reason}", name) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
-def _tag(tag: str) -> str:
-    return tag.replace("tag:yaml.org,2002:", "!!")
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _tag(tag: str | None) -> str:
+    return str(tag).replace("tag:yaml.org,2002:", "!!")
 
 
 def _started(loader: Any, ev: Any) -> bool:
@@ -173,27 +194,53 @@ def _started(loader: Any, ev: Any) -> bool:
 
 def _scalar(loader: Any, ev: Any, name: str, pos: tuple) -> Any:
     tag = ev.tag
-    if tag is None or tag == "!":
+    implicit = tag is None or tag == "!"
+    if implicit:
         tag = loader.resolve(yaml.ScalarNode, ev.value, ev.implicit)
+    if tag == "tag:yaml.org,2002:merge":
+        raise ThreadpressError.one("YAML merge keys (<<) are not allowed in thread files",
+                                   name, *pos)
     if tag not in _SAFE_SCALAR_TAGS:
-        raise ThreadpressError.one(f"YAML tag {_tag(ev.tag)} is not allowed", name, *pos)
+        raise ThreadpressError.one(f"YAML tag {_tag(tag)} is not allowed", name, *pos)
     node = yaml.ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, ev.style)
     try:
         return yaml.SafeLoader.yaml_constructors[tag](loader, node)
-    except (ValueError, OverflowError, yaml.YAMLError) as e:
+    except (ValueError, OverflowError, TypeError, yaml.YAMLError) as e:
+        if implicit:
+            # e.g. 2024-99-99 looks like a timestamp but is none: keep the text, and let the
+            # field's own check name the field and say what it expected
+            return ev.value
         raise ThreadpressError.one(f"bad {tag.rsplit(':', 1)[-1]} value {ev.value!r}: {e}",
                                    name, *pos) from None
 
 
 # --- JSON -----------------------------------------------------------------------------------
 
+class _Redo(Exception):
+    """json.loads met something it accepts but we do not (a duplicate key, NaN)."""
+
+
+def _pairs(pairs: list) -> dict:
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        raise _Redo
+    return d
+
+
+def _constant(word: str) -> Any:
+    raise _Redo
+
+
 def _parse_json(text: str, name: str) -> Any:
+    if not text.strip():
+        return None  # an empty file: the loader says so in its own words
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant)
     except json.JSONDecodeError as e:
         raise ThreadpressError.one(f"not valid JSON: {e.msg}", name, e.lineno, e.colno) from None
-    except RecursionError:
-        # json's C scanner recurses; deep nesting goes through our iterative reader instead.
+    except (_Redo, RecursionError):
+        # json's C scanner recurses, and does not place duplicate keys or NaN: deep nesting and
+        # those problems go through our iterative, validating reader, which says where.
         return build(json_events(text, name), name)
 
 
@@ -205,9 +252,15 @@ _TOKEN = re.compile(r"""[ \t\r\n]*(?:
     )""", re.X)
 _WORDS = {"true": True, "false": False, "null": None}
 
+# what the reader expects next
+_VALUE, _VALUE_OR_CLOSE, _KEY, _KEY_OR_CLOSE, _COLON, _COMMA_OR_CLOSE, _DONE = range(7)
+_EXPECTED = {_VALUE: "a value", _VALUE_OR_CLOSE: "a value or ']'", _KEY: "a key (a string)",
+             _KEY_OR_CLOSE: "a key (a string) or '}'", _COLON: "':'",
+             _COMMA_OR_CLOSE: "',' or a closing bracket", _DONE: "the end of the file"}
+
 
 def json_events(text: str, name: str) -> Iterator[Event]:
-    """A small iterative JSON reader that knows where each value starts."""
+    """A small iterative, validating JSON reader that knows where each value starts."""
     newlines = [m.start() for m in re.finditer("\n", text)]
 
     def where(offset: int) -> tuple[int, int]:
@@ -215,27 +268,56 @@ def json_events(text: str, name: str) -> Iterator[Event]:
         start = newlines[line - 1] + 1 if line else 0
         return line + 1, offset - start + 1
 
+    def fail(message: str, offset: int) -> ThreadpressError:
+        return ThreadpressError.one(f"not valid JSON: {message}", name, *where(offset))
+
+    stack: list[str] = []  # "{" or "[" for each open container
+    expect = _VALUE
     pos, end = 0, len(text)
     while True:
         m = _TOKEN.match(text, pos)
         if not m or m.end() == m.start():
-            rest = len(text) - len(text[pos:].lstrip())
-            if pos + rest >= end:
+            rest = pos + len(text[pos:]) - len(text[pos:].lstrip(" \t\r\n"))
+            if rest >= end:
+                if expect != _DONE:
+                    raise fail(f"the file ends where {_EXPECTED[expect]} was expected", end)
                 return
-            raise ThreadpressError.one("not valid JSON", name, *where(pos + rest))
+            raise fail(f"expected {_EXPECTED[expect]}", rest)
         start = m.start(m.lastgroup)
         pos = m.end()
         group, tok = m.lastgroup, m.group(m.lastgroup)
         if group == "punct":
-            if tok in "{[":
+            if tok in "{[" and expect in (_VALUE, _VALUE_OR_CLOSE):
+                stack.append(tok)
+                expect = _KEY_OR_CLOSE if tok == "{" else _VALUE_OR_CLOSE
                 yield ("map" if tok == "{" else "seq", None, *where(start))
-            elif tok in "}]":
+            elif tok in "}]" and stack and stack[-1] == ("{" if tok == "}" else "[") and (
+                    expect == _COMMA_OR_CLOSE
+                    or expect == (_KEY_OR_CLOSE if tok == "}" else _VALUE_OR_CLOSE)):
+                stack.pop()
+                expect = _COMMA_OR_CLOSE if stack else _DONE
                 yield ("end", None, *where(start))
-            continue  # separators carry no data; json.loads validated the structure before
+            elif tok == "," and expect == _COMMA_OR_CLOSE and stack:
+                expect = _KEY if stack[-1] == "{" else _VALUE
+            elif tok == ":" and expect == _COLON:
+                expect = _VALUE
+            else:
+                raise fail(f"expected {_EXPECTED[expect]}, found {tok!r}", start)
+            continue
         if group == "string":
-            value: Any = json.loads(tok)
+            try:
+                value: Any = json.loads(tok)
+            except json.JSONDecodeError as e:
+                raise fail(e.msg, start + e.pos) from None
+            if expect in (_KEY, _KEY_OR_CLOSE):
+                expect = _COLON
+                yield ("scalar", value, *where(start))
+                continue
         elif group == "number":
             value = json.loads(tok)
         else:
             value = _WORDS[tok]
+        if expect not in (_VALUE, _VALUE_OR_CLOSE):
+            raise fail(f"expected {_EXPECTED[expect]}, found {tok[:20]!r}", start)
+        expect = _COMMA_OR_CLOSE if stack else _DONE
         yield ("scalar", value, *where(start))
