@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -63,12 +64,17 @@ def load_content(content_dir: Path, sort: str = "original") -> Loaded:
         if thread is None:
             continue
         if thread.slug in slugs:
-            result.diagnostics.append(Diagnostic(
-                f"slug {thread.slug!r} is already used by {slugs[thread.slug]}", name, field=("slug",)))
+            d = Diagnostic(f"slug {thread.slug!r} is already used by {slugs[thread.slug]}", name,
+                           field=("slug",))
+            result.diagnostics.extend(_placed([d], _text(path), name))
             continue
         slugs[thread.slug] = name
         result.threads.append(thread)
     return result
+
+
+def _text(path: Path) -> str:
+    return path.read_bytes().decode("utf-8-sig", errors="replace")
 
 
 def display_path(path: Path) -> str:
@@ -83,13 +89,14 @@ def load_bytes(data: bytes, name: str, slug: str, sort: str = "original"
                ) -> tuple[Thread | None, list[Diagnostic]]:
     """Decode a file's bytes and load it; binary or non-UTF-8 files get one clear error."""
     if b"\x00" in data[:8192]:
-        return None, [Diagnostic("binary file, not a YAML or JSON thread file", name)]
+        return None, [Diagnostic("binary file, not a YAML or JSON thread file", name, 1, 1)]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1  # in bytes
         return None, [Diagnostic(f"not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})",
-                                 name, line)]
+                                 name, line, column)]
     return load_text(text, name, slug, sort)
 
 
@@ -121,6 +128,8 @@ def _placed(diags: list[Diagnostic], text: str, name: str) -> list[Diagnostic]:
     for d in diags:
         if d.line is None and d.field in where:
             d.line, d.column = where[d.field]
+        elif d.line is None and d.field == ():
+            d.line, d.column = 1, 1  # about the whole file (e.g. an empty one)
         if d.other is not None and d.other in where:
             d.other_line = where[d.other][0]
     return diags
@@ -181,7 +190,7 @@ class _Checker:
             i, item = nxt
             index = self.comment(item, at + (i,), nest_parent)
             replies = item.get("replies") if isinstance(item, dict) else None
-            if index is None or replies is None:
+            if replies is None:
                 continue
             if not isinstance(replies, list):
                 self.error(at + (i, "replies"), f"expected a list of comments, found {_kind(replies)}")
@@ -236,6 +245,9 @@ class _Checker:
             if required:
                 self.error(path + (key,) if key in d else path, f"`{key}` is required")
             return None
+        n = _integral(v)
+        if n is not None:
+            v = n
         if isinstance(v, bool) or not isinstance(v, (str, int)):
             self.error(path + (key,), f"expected a string or an integer, found {_kind(v)}")
             return None
@@ -264,10 +276,10 @@ class _Checker:
         v = d.get(key)
         if v is None:
             return None
-        if isinstance(v, bool) or not isinstance(v, int):
+        n = _integral(v)
+        if n is None:
             self.error(path + (key,), f"expected an integer, found {_kind(v)}")
-            return None
-        return v
+        return n
 
     def boolean(self, d: dict, key: str, path: Field) -> bool:
         v = d.get(key)
@@ -319,6 +331,16 @@ class _Checker:
         return self.time(d, "edited", path)
 
 
+# ISO 8601 as thread files write it: a date, optionally a time (minutes, seconds and a fraction
+# optional) and a zone. The same pattern is in schema/thread.schema.json; keep the two in step.
+ISO_TIME = re.compile(r"""
+    ([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])
+    (?:[Tt ]([01][0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9])(?:[.,]([0-9]+))?)?
+       (?:\ *([Zz]|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?))?)?
+    """, re.X)
+EPOCH_MIN, EPOCH_MAX = -62135596800, 253402300799   # 0001-01-01 .. 9999-12-31T23:59:59 UTC
+
+
 def to_time(v: Any) -> datetime | None:
     """ISO 8601 (no zone = UTC), a YAML timestamp, or Unix epoch seconds → aware UTC."""
     if isinstance(v, bool):
@@ -328,23 +350,54 @@ def to_time(v: Any) -> datetime | None:
     elif isinstance(v, date):
         t = datetime(v.year, v.month, v.day)
     elif isinstance(v, (int, float)):
+        if not EPOCH_MIN <= v <= EPOCH_MAX:  # also refuses NaN
+            return None
         try:
             return datetime.fromtimestamp(v, timezone.utc)
         except (OverflowError, OSError, ValueError):
             return None
     elif isinstance(v, str):
-        s = v.strip()
-        if s.endswith(("Z", "z")):
-            s = s[:-1] + "+00:00"
-        try:
-            t = datetime.fromisoformat(s)
-        except ValueError:
+        t = _iso(v.strip())
+        if t is None:
             return None
     else:
         return None
-    if t.tzinfo is None:
-        return t.replace(tzinfo=timezone.utc)
-    return t.astimezone(timezone.utc)
+    try:
+        if t.tzinfo is None:
+            return t.replace(tzinfo=timezone.utc)
+        return t.astimezone(timezone.utc)
+    except (OverflowError, ValueError):  # e.g. 0001-01-01T00:00+01:00 is before year 1 in UTC
+        return None
+
+
+def _iso(s: str) -> datetime | None:
+    m = ISO_TIME.fullmatch(s)
+    if not m:
+        return None
+    y, mo, d, h, mi, sec, frac, zone = m.groups()
+    tz = None
+    if zone in ("Z", "z"):
+        tz = timezone.utc
+    elif zone:
+        digits = zone[1:].replace(":", "")
+        minutes = int(digits[:2]) * 60 + int(digits[2:] or 0)
+        tz = timezone(timedelta(minutes=minutes if zone[0] == "+" else -minutes))
+    try:
+        return datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(sec or 0),
+                        int((frac or "0")[:6].ljust(6, "0")), tzinfo=tz)
+    except ValueError:  # e.g. February 30th
+        return None
+
+
+def _integral(v: Any) -> int | None:
+    """An integer, or a float with no fraction (JSON does not tell 1.0 from 1); else None."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return None
 
 
 def _kind(v: Any) -> str:
