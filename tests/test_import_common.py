@@ -230,3 +230,13 @@ def test_sources_without_fetch_say_to_save_a_file(tmp_path):
     with pytest.raises(ThreadpressError) as err:
         run_import("lobsters", ["tdfoqh"], tmp_path, "yaml")
     assert "no such file" in str(err.value) and "saved to a file" in str(err.value)
+
+
+def test_merge_reads_a_hand_nested_old_file():
+    old = thread(title="T", id="1", comments=[
+        {"id": "a", "replies": [{"id": "b", "body": "B", "replies": [{"id": "c"}]}]}])
+    new = _t({"id": "a"})
+    m = merge(old, new)
+    assert [(c["id"], c.get("parent"), c.get("removed_upstream")) for c in m["comments"]] == \
+        [("a", None, None), ("b", "a", True), ("c", "b", True)]
+    assert not any("replies" in c for c in m["comments"])

@@ -188,10 +188,26 @@ def dump(thread: dict, fmt: str) -> str:
 
 # --- merge ----------------------------------------------------------------------------------
 
+def flatten(comments: list) -> list[dict]:
+    """Nested `replies` (a hand-edited file may use them) → the flat form, without recursion."""
+    out: list[dict] = []
+    stack = [(c, None) for c in reversed(comments)]
+    while stack:
+        c, parent = stack.pop()
+        if not isinstance(c, dict) or "id" not in c:
+            continue
+        flat = {k: v for k, v in c.items() if k != "replies"}
+        if parent is not None:
+            flat["parent"] = parent
+        out.append(flat)
+        stack.extend((r, c["id"]) for r in reversed(c.get("replies") or []))
+    return out
+
+
 def merge(old: dict, new: dict) -> dict:
     """Re-import: `new` wins, but comments gone upstream are kept (marked) at their old place."""
-    new_comments = new.get("comments") or []
-    old_comments = old.get("comments") or []
+    new_comments = flatten(new.get("comments") or [])
+    old_comments = flatten(old.get("comments") or [])
     present = {c["id"] for c in new_comments}
     kids: dict[Any, list[str]] = {}
     by_id: dict[str, dict] = {}
