@@ -42,11 +42,15 @@ def load_config(site: Path) -> tuple[Config, list[Diagnostic]]:
     if not path.is_file():
         return Config(), []
     name = str(path)
+    data = path.read_bytes()
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise ThreadpressError.one(f"not UTF-8 text (offset {e.start})", name) from None
-    data = parse(text, name)
+        line = data[: e.start].count(b"\n") + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise ThreadpressError.one(f"not UTF-8 text (byte 0x{data[e.start]:02x} at offset "
+                                   f"{e.start})", name, line, column) from None
+    data = parse(text, name)  # raises ThreadpressError, placed, for malformed YAML
     if data is None:
         return Config(), []
     if not isinstance(data, dict):
@@ -57,7 +61,7 @@ def load_config(site: Path) -> tuple[Config, list[Diagnostic]]:
         for d in diags:
             d.line, d.column = where.get(d.field, (None, None))
     if any(not d.warning for d in diags):
-        raise ThreadpressError([d for d in diags if not d.warning])
+        raise ThreadpressError(diags)  # the warnings too: every problem in one run
     return Config(**values), diags
 
 
@@ -102,6 +106,7 @@ def _problem(key: str, value: Any, expected: type) -> str | None:
             return f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)"
     if key == "base_url" and value and not value.startswith(("https://", "http://")):
         return f"expected an absolute http(s) URL, found {value!r}"
-    if key == "theme" and ("/" in value or value.startswith(".")):
+    if key == "theme" and (not value.strip() or "/" in value or "\\" in value
+                           or value.startswith(".")):
         return f"expected a theme name, found {value!r}"
     return None
