@@ -158,6 +158,10 @@ def yaml_events(text: str, name: str) -> Iterator[Event]:
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         problem = " ".join(str(x) for x in (e.context, e.problem) if x)
+        if "maximum nesting depth" in problem:  # libyaml's own limit (1,000 levels)
+            raise ThreadpressError.one(
+                "nested too deeply for the YAML parser; write deep reply chains in the flat form "
+                "(each comment names its `parent`)", name, line, col) from None
         raise ThreadpressError.one(f"not valid YAML: {problem}", name, line, col) from None
     except yaml.reader.ReaderError as e:
         # a character YAML does not allow (control characters, ...): name it and say where

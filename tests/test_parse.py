@@ -1,0 +1,210 @@
+"""parse.parse / parse.locate: YAML and JSON text → data, safely, with exact positions."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from threadpress.errors import ThreadpressError
+from threadpress.parse import MAX_NESTING, json_events, locate, parse
+
+
+def error_of(text: str, name: str):
+    with pytest.raises(ThreadpressError) as e:
+        parse(text, name)
+    [d] = e.value.diagnostics
+    assert d.file == name
+    return d
+
+
+def test_yaml_and_json_give_the_same_data():
+    y = "title: T\ncomments:\n  - id: 1\n    replies:\n      - {id: b, score: -3}\n"
+    j = '{"title": "T", "comments": [{"id": 1, "replies": [{"id": "b", "score": -3}]}]}'
+    assert parse(y, "a.yaml") == parse(j, "a.json") == json.loads(j)
+
+
+def test_format_follows_extension_case_insensitively():
+    # JSON is parsed by the JSON parser even as .JSON (YAML would accept this tab, JSON rejects
+    # nothing here, but duplicate handling and positions differ): check a JSON-only error form
+    d = error_of('{"a": 1,}', "X.JSON")
+    assert d.message.startswith("not valid JSON")
+
+
+@pytest.mark.parametrize("text,line,col", [
+    ("title: [unclosed\n", 2, 1),
+    ("a: 1\n b: 2\n", 2, 3),
+    ("title: 'x\n", 2, 1),
+])
+def test_malformed_yaml_is_placed(text, line, col):
+    d = error_of(text, "t.yaml")
+    assert d.message.startswith("not valid YAML")
+    assert (d.line, d.column) == (line, col)
+
+
+@pytest.mark.parametrize("text,line,col", [
+    ('{"a": 1,}', 1, 9),
+    ('{\n  "a": 1\n  "b": 2\n}', 3, 3),
+    ('[1, 2', 1, 6),
+])
+def test_malformed_json_is_placed(text, line, col):
+    d = error_of(text, "t.json")
+    assert d.message.startswith("not valid JSON")
+    assert (d.line, d.column) == (line, col)
+
+
+def test_empty_files_are_none():
+    assert parse("", "t.yaml") is None
+    assert parse("# only a comment\n", "t.yaml") is None
+    assert parse("  \n", "t.json") is None
+
+
+def test_duplicate_keys_yaml_and_json():
+    d = error_of("title: a\nbody: x\ntitle: b\n", "t.yaml")
+    assert "duplicate key 'title'" in d.message and (d.line, d.column) == (3, 1)
+    d = error_of('{"title": "a",\n "title": "b"}', "t.json")
+    assert "duplicate key 'title'" in d.message and (d.line, d.column) == (2, 2)
+
+
+def test_nan_is_not_json():
+    d = error_of('{"score": NaN}', "t.json")
+    assert d.message.startswith("not valid JSON") and (d.line, d.column) == (1, 11)
+
+
+def test_aliases_refused(tmp_path):
+    laughs = "a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\ntitle: t\n"
+    d = error_of(laughs, "t.yaml")
+    assert "aliases" in d.message and (d.line, d.column) == (2, 8)
+
+
+def test_multiple_documents_refused():
+    d = error_of("title: a\n---\ntitle: b\n", "t.yaml")
+    assert "one YAML document" in d.message and (d.line, d.column) == (2, 1)
+
+
+def test_merge_keys_refused():
+    d = error_of("title: t\n<<: {body: x}\n", "t.yaml")
+    assert "merge" in d.message and (d.line, d.column) == (2, 1)
+
+
+@pytest.mark.parametrize("payload", [
+    "!!python/object/apply:os.system ['touch {marker}']",
+    "!!python/object/new:os.system ['touch {marker}']",
+    "!!python/object/apply:builtins.open ['{marker}', 'w']",
+    "!!python/name:os.system",
+    "!!python/object:argparse.Namespace {{x: 1}}",
+])
+def test_python_tags_never_construct_anything(tmp_path, payload):
+    marker = tmp_path / "pwned"
+    text = "title: t\nbody: " + payload.format(marker=marker) + "\n"
+    d = error_of(text, "t.yaml")
+    assert "is not allowed" in d.message and (d.line, d.column) == (2, 7)
+    assert not marker.exists()
+    # and the unsafe loader *would* have acted on the first payload: the test is meaningful
+    if payload.startswith("!!python/object/apply:builtins.open"):
+        import yaml
+        yaml.unsafe_load(text)["body"].close()
+        assert marker.exists()
+
+
+def test_unknown_local_tags_refused():
+    d = error_of("title: !shout hello\n", "t.yaml")
+    assert "!shout" in d.message
+
+
+def test_control_characters_placed():
+    d = error_of("title: t\nbody: a\x07b\n", "t.yaml")
+    assert "U+0007" in d.message and (d.line, d.column) == (2, 8)
+
+
+def test_lone_surrogate_is_an_error_not_a_crash():
+    d = error_of("title: '\ud800'\n", "t.yaml")
+    assert d.message
+
+
+def test_safe_scalars_resolve():
+    data = parse("a: 1\nb: 1.5\nc: true\nd: ~\ne: 2024-05-01\nf: '1'\n", "t.yaml")
+    assert data["a"] == 1 and data["b"] == 1.5 and data["c"] is True and data["d"] is None
+    assert str(data["e"]) == "2024-05-01" and data["f"] == "1"
+
+
+def test_implicit_timestamp_that_is_no_date_stays_text():
+    assert parse("created: 2024-99-99\n", "t.yaml") == {"created": "2024-99-99"}
+
+
+def test_explicit_bad_tagged_value_is_placed():
+    d = error_of("title: t\nscore: !!int abc\n", "t.yaml")
+    assert (d.line, d.column) == (2, 8)
+
+
+def deep_json(levels: int) -> str:
+    return "[" * levels + "]" * levels
+
+
+def test_deep_json_past_the_recursion_limit_uses_the_iterative_reader():
+    levels = max(sys.getrecursionlimit() + 500, 2000)
+    assert levels < MAX_NESTING
+    with pytest.raises(RecursionError):
+        json.loads(deep_json(levels))  # the C scanner gives up: the fallback is exercised
+    data = parse(deep_json(levels), "t.json")
+    depth = 0
+    while data:
+        data, depth = data[0], depth + 1
+    assert depth == levels - 1
+
+
+def test_nesting_beyond_the_limit_is_a_clear_error():
+    d = error_of(deep_json(MAX_NESTING + 1), "t.json")
+    assert f"more than {MAX_NESTING} levels" in d.message and "flat form" in d.message
+    assert (d.line, d.column) == (1, MAX_NESTING + 1)
+
+
+def test_yaml_nesting_limit_is_a_clear_error():
+    # libyaml stops at 1,000 levels, the pure-Python parser at MAX_NESTING: either way the
+    # message points to the flat form and to the place
+    d = error_of(deep_json(MAX_NESTING + 1), "t.yaml")
+    assert "flat form" in d.message
+    assert d.line == 1 and d.column in (1001, MAX_NESTING + 1)
+
+
+@pytest.mark.parametrize("text,message", [
+    (deep_json(3000)[:-1], "ends where"),                      # one bracket short
+    (deep_json(3000) + "]", "expected the end"),               # one too many
+    ("[" * 3000 + "1 2" + "]" * 3000, "expected ','"),         # missing comma
+    ("[" * 3000 + '{"a" 1}' + "]" * 3000, "expected ':'"),
+    ("[" * 3000 + "{]" + "]" * 3000, "expected a key"),
+    ("[" * 3000 + '"\\q"' + "]" * 3000, "Invalid \\escape"),
+    ("[" * 3000 + "tru" + "]" * 3000, "expected a value"),
+])
+def test_deep_malformed_json_is_still_rejected(text, message):
+    d = error_of(text, "t.json")
+    assert d.message.startswith("not valid JSON") and message in d.message
+    assert d.line == 1 and d.column is not None
+
+
+def test_json_events_positions():
+    text = '{\n  "a": [1, {"b": "x"}],\n  "c": null\n}'
+    events = list(json_events(text, "t.json"))
+    assert events[0] == ("map", None, 1, 1)
+    assert ("scalar", "a", 2, 3) in events
+    assert ("scalar", "x", 2, 18) in events
+    assert ("scalar", None, 3, 8) in events
+    assert events[-1] == ("end", None, 4, 1)
+
+
+@pytest.mark.parametrize("name,text", [
+    ("t.yaml", "title: t\ncomments:\n  - id: 1\n    replies:\n      - id: 2\n        score: x\n"),
+    ("t.json", '{"title": "t",\n "comments": [{"id": 1,\n   "replies": [{"id": 2, "score": "x"}]}]}'),
+])
+def test_locate(name, text):
+    where = locate(text, name, [("comments", 0, "replies", 0, "score"), ("comments", 0, "nope"),
+                                ("title",), ()])
+    if name == "t.yaml":
+        assert where[("comments", 0, "replies", 0, "score")] == (6, 16)
+        assert where[("comments", 0, "nope")] == (3, 5)  # nearest enclosing: the comment
+    else:
+        assert where[("comments", 0, "replies", 0, "score")] == (3, 35)
+        assert where[("comments", 0, "nope")] == (2, 15)
+    assert where[("title",)][0] == 1
+    assert where[()] == (1, 1)
