@@ -164,6 +164,7 @@ class _BlockDumper(_BaseDumper):
 
 
 def _str_block(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    """Represent multi-line strings as literal blocks."""
     style = "|" if "\n" in data else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 

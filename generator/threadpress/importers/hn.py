@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+from ..errors import ThreadpressError
 from .common import bad_input, clean, comment, http_get, kind_of, parse_json, thread, utc_iso
 
 SITE = "https://news.ycombinator.com/item?id="
@@ -43,7 +44,7 @@ def _load(payload: bytes, name: str) -> Any:
     """Parse JSON, or JSON Lines (one Firebase item per line) when the whole is not JSON."""
     try:
         return parse_json(payload, name)
-    except Exception as first:
+    except ThreadpressError as first:
         lines = [ln for ln in payload.decode("utf-8", "replace").splitlines() if ln.strip()]
         if len(lines) < 2:
             raise
@@ -57,17 +58,20 @@ def _load(payload: bytes, name: str) -> Any:
 
 
 def _is_item(value: Any) -> bool:
+    """A Firebase item: an object with an id, not an Algolia tree or a Reddit thing."""
     return isinstance(value, dict) and "id" in value and "children" not in value \
         and "kind" not in value
 
 
 def _describe(data: Any) -> str:
+    """What was found instead, for the error message."""
     if isinstance(data, list) and data:
         return f"{kind_of(data)} whose first is {kind_of(data[0])}"
     return kind_of(data)
 
 
 def _not_story(name: str, item: dict) -> Exception:
+    """The error for a comment given where a story was expected, naming its parent."""
     story = item.get("story_id") or item.get("parent") or item.get("parent_id")
     hint = f" (its parent is {story})" if story else ""
     return bad_input(name, f"item {item.get('id')} is a {item.get('type')}, not a story: "
@@ -93,6 +97,7 @@ def _algolia(root: dict, name: str) -> dict:
 
 
 def _algolia_comment(item: dict, cid: str, parent: str, story_id: str) -> dict:
+    """One Algolia child → a flat comment."""
     text = item.get("text")
     gone = item.get("author") is None and not text  # Algolia nulls both for deleted comments
     return comment(id=cid, parent=None if parent == story_id else parent,
@@ -172,6 +177,7 @@ def _kids(by_id: dict[str, dict]) -> dict[str, list[str]]:
 
 
 def _firebase_comment(item: dict, cid: str, parent: str | None, story_id: str) -> dict:
+    """One Firebase item → a flat comment."""
     text = item.get("text")
     if text in PLACEHOLDERS:
         text = None

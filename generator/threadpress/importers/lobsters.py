@@ -71,6 +71,7 @@ def _edited(c: dict) -> str | None:
 
 
 def _comment(c: dict, parent: str | None) -> dict:
+    """One Lobsters comment → a flat comment."""
     author, avatar = _user(c.get("commenting_user"))
     return comment(
         id=str(c["short_id"]), parent=parent, author=author,
@@ -83,6 +84,7 @@ def _comment(c: dict, parent: str | None) -> dict:
 
 
 def _thread(story: dict, comments: list[dict]) -> dict:
+    """The story's fields plus the flat comments → a thread."""
     author, _ = _user(story.get("submitter_user"))
     return thread(
         title=story["title"], id=str(story["short_id"]), url=story.get("url") or None,

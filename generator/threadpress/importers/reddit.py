@@ -52,6 +52,7 @@ def _post_of(data: Any, name: str) -> dict:
 
 
 def _is_listing(value: Any) -> bool:
+    """A `{"kind": "Listing", "data": {...}}` wrapper."""
     return isinstance(value, dict) and value.get("kind") == "Listing" \
         and isinstance(value.get("data"), dict)
 
@@ -116,6 +117,7 @@ def _add_more(target: dict, stub: dict) -> None:
 
 
 def _comment(d: dict, parent: str | None, post: dict, escaped: bool) -> dict:
+    """One t1's data → a flat comment."""
     body = d.get("body")
     author = d.get("author")
     permalink = d.get("permalink") or f"{post.get('permalink', '')}{d['id']}/"
@@ -142,6 +144,7 @@ def _edited(value: Any) -> str | bool | None:
 
 
 def _thread(post: dict, comments: list[dict], more: dict, escaped: bool) -> dict:
+    """The t3 post's data plus the flat comments → a thread."""
     source = SITE + post["permalink"] if post.get("permalink") else None
     url = post.get("url") or None
     if url and escaped:
