@@ -132,6 +132,8 @@ def _placed(diags: list[Diagnostic], text: str, name: str) -> list[Diagnostic]:
             d.line, d.column = 1, 1  # about the whole file (e.g. an empty one)
         if d.other is not None and d.other in where:
             d.other_line = where[d.other][0]
+    # in file order, as an editor lists them (the sort is stable: ties keep their order)
+    diags.sort(key=lambda d: (d.line is None, d.line or 0, d.column or 0))
     return diags
 
 
