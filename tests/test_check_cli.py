@@ -1,0 +1,191 @@
+"""`threadpress check`: every problem in one run, placed; a summary; exit codes; no traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import threadpress
+from conftest import parse_diagnostic
+from threadpress.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+SUMMARY = re.compile(r"^(\d+) threads, (\d+) comments, deepest chain (\d+), (\d+) warnings, "
+                     r"(\d+) errors$")
+
+
+def summary(stdout: str) -> tuple[int, ...]:
+    lines = stdout.strip().splitlines()
+    m = SUMMARY.match(lines[-1])
+    assert m, stdout
+    return tuple(int(x) for x in m.groups())
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO / "generator")}
+    return subprocess.run([sys.executable, "-m", "threadpress", *args], capture_output=True,
+                          text=True, cwd=cwd, env=env, timeout=120)
+
+
+GOOD = """\
+title: good
+comments:
+  - id: 1
+    replies:
+      - id: 2
+        replies: [{id: 3}]
+  - {id: 4, parent: 3}
+"""
+
+BROKEN = {
+    "content/good.yaml": GOOD,
+    "content/orphan.yaml": "title: o\ncomments:\n  - {id: 1, parent: nobody}\n",
+    "content/syntax.yaml": "title: t\ncomments: [\n",
+    "content/types.json": '{"title": 5,\n "comments": [{"id": 1}, {"id": 1}]}',
+    "content/list.yaml": "- a\n",
+    "content/empty.yaml": "",
+    "content/latin1.yaml": b"title: caf\xe9\n",
+    "content/binary.json": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200),
+    "content/alias.yaml": "a: &x [1]\ntitle: *x\n",
+    "content/multi.yaml": "title: a\n---\ntitle: b\n",
+    "content/dupkey.yaml": "title: a\ntitle: b\n",
+    "content/cycle.yaml": "title: c\ncomments: [{id: a, parent: b}, {id: b, parent: a}]\n",
+}
+
+
+def expected_broken(marker: Path) -> dict:
+    return {
+        "syntax.yaml": [(3, 1)],
+        "types.json": [(1, 11), (2, 33)],
+        "list.yaml": [(1, 1)],
+        "empty.yaml": [(1, 1)],
+        "latin1.yaml": [(1, 11)],
+        "binary.json": [(1, 1)],
+        "alias.yaml": [(2, 8)],
+        "multi.yaml": [(2, 1)],
+        "dupkey.yaml": [(2, 1)],
+        "cycle.yaml": [(2, 28)],
+        "evil.yaml": [(1, 8)],
+    }
+
+
+def broken_site(site, marker: Path) -> Path:
+    files = dict(BROKEN)
+    files["content/evil.yaml"] = f"title: !!python/object/apply:os.system ['touch {marker}']\n"
+    return site(files)
+
+
+def check_broken_output(stderr: str, stdout: str, marker: Path) -> None:
+    assert "Traceback" not in stderr + stdout
+    diags = [parse_diagnostic(line) for line in stderr.splitlines()]
+    errors: dict[str, list] = {}
+    for d in diags:
+        if d["kind"] == "error":
+            errors.setdefault(Path(d["path"]).name, []).append((d["line"], d["column"]))
+    assert errors == expected_broken(marker)
+    [warning] = [d for d in diags if d["kind"] == "warning"]
+    assert Path(warning["path"]).name == "orphan.yaml" and "'nobody'" in warning["message"]
+    assert summary(stdout) == (2, 5, 4, 1, 12)
+    assert not marker.exists()
+
+
+def test_check_broken_site_subprocess(site, tmp_path):
+    marker = tmp_path / "pwned"
+    root = broken_site(site, marker)
+    r = run("check", str(root))
+    assert r.returncode == 1
+    check_broken_output(r.stderr, r.stdout, marker)
+
+
+def test_check_broken_site_in_process(site, tmp_path, capsys):
+    marker = tmp_path / "pwned"
+    root = broken_site(site, marker)
+    assert main(["check", str(root)]) == 1
+    out = capsys.readouterr()
+    check_broken_output(out.err, out.out, marker)
+
+
+def test_paths_are_relative_to_the_working_folder(site):
+    root = site({"content/sub/x.yaml": "title: [\n"})
+    r = run("check", cwd=root)
+    assert r.returncode == 1
+    assert r.stderr.splitlines()[0].startswith(os.path.join("content", "sub", "x.yaml") + ":2:1: error:")
+
+
+def test_clean_site_exits_0(site, capsys):
+    root = site({"content/good.yaml": GOOD, "content/b.json": json.dumps({"title": "b"}),
+                 "threadpress.yaml": "sort: newest\n"})
+    assert main(["check", str(root)]) == 0
+    out = capsys.readouterr()
+    assert out.err == "" and summary(out.out) == (2, 4, 4, 0, 0)
+
+
+def test_warnings_fail_only_with_strict(site, capsys):
+    root = site({"content/o.yaml": "title: o\ncomments: [{id: 1, parent: gone}]\n"})
+    assert main(["check", str(root)]) == 0
+    out = capsys.readouterr()
+    assert summary(out.out) == (1, 1, 1, 1, 0)
+    [d] = [parse_diagnostic(x) for x in out.err.splitlines()]
+    assert d["kind"] == "warning" and (d["line"], d["column"]) == (2, 28)
+    assert main(["check", "--strict", str(root)]) == 1
+
+
+def test_config_warning_counts_and_config_error_fails(site, capsys):
+    root = site({"content/a.yaml": "title: a\n", "threadpress.yaml": "colour: red\n"})
+    assert main(["check", str(root)]) == 0
+    assert summary(capsys.readouterr().out) == (1, 0, 0, 1, 0)
+    assert main(["check", "--strict", str(root)]) == 1
+    capsys.readouterr()
+    (root / "threadpress.yaml").write_text("sort: sideways\n")
+    assert main(["check", str(root)]) == 1
+    out = capsys.readouterr()
+    [d] = [parse_diagnostic(x) for x in out.err.splitlines()]
+    assert (d["line"], d["column"], d["field"]) == (1, 7, "sort")
+    assert "Traceback" not in out.err
+
+
+def test_missing_content_folder(tmp_path, capsys):
+    assert main(["check", str(tmp_path)]) == 1
+    out = capsys.readouterr()
+    assert "no content folder" in out.err and summary(out.out) == (0, 0, 0, 0, 1)
+
+
+def test_example_site_checks_clean():
+    r = run("check", str(REPO))
+    assert r.returncode == 0, r.stderr
+    threads, comments, deepest, warnings, errors = summary(r.stdout)
+    assert threads >= 1 and comments >= 1 and deepest >= 1 and warnings == errors == 0
+
+
+def test_version():
+    r = run("--version")
+    assert r.returncode == 0 and r.stdout.strip() == f"threadpress {threadpress.__version__}"
+
+
+def test_version_in_process(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--version"])
+    assert e.value.code == 0 and threadpress.__version__ in capsys.readouterr().out
+
+
+def test_help():
+    r = run("--help")
+    assert r.returncode == 0 and "check" in r.stdout and "usage: threadpress" in r.stdout
+    r = run("check", "--help")
+    assert r.returncode == 0 and "--strict" in r.stdout and "SITE" in r.stdout.upper()
+
+
+def test_no_command_prints_help_and_exits_2(capsys):
+    assert main([]) == 2
+    assert "usage: threadpress" in capsys.readouterr().out
+
+
+def test_bad_option_is_a_usage_error():
+    r = run("check", "--bogus")
+    assert r.returncode == 2 and "usage:" in r.stderr and "Traceback" not in r.stderr
