@@ -416,3 +416,23 @@ def test_link_into_folded_branch_lands_and_no_horizontal_scroll(site):
                 pg.close()
         finally:
             browser.close()
+
+
+def test_without_comment_pages_the_number_links_the_anchor(tmp_path):
+    (tmp_path / "content").mkdir()
+    (tmp_path / "threadpress.yaml").write_text("theme: board\ncomment_pages: false\n")
+    (tmp_path / "content" / "deep.yaml").write_text(THREAD, encoding="utf-8")
+    assert main(["build", str(tmp_path), "-o", str(tmp_path / "out"), "-q", "-j", "1"]) == 0
+    assert not (tmp_path / "out" / "deep" / "c").exists()
+    arts = comments(parse(tmp_path / "out" / "deep" / "index.html"))
+    for cid in EXPECTED:
+        enc = encode_id(cid)
+        assert meta(arts["c-" + enc]).find("a", "no").attrs["href"] == f"#c-{enc}"
+
+
+def test_theme_from_the_command_line(tmp_path):
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "other.yaml").write_text(OTHER, encoding="utf-8")
+    assert main(["build", str(tmp_path), "--theme", "board", "-o", str(tmp_path / "out"), "-q"]) == 0
+    doc = parse(tmp_path / "out" / "other" / "index.html")
+    assert meta(comments(doc)["c-1"]).find("a", "no").text() == "No.1"
