@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import multiprocessing
+from collections import deque
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from .load import load_content
 from .model import Thread
 from .render import pages, views
 from .write import Staging, staged
+
+IO_THREADS = 4
 
 # Set in the parent before the pool forks, so workers share the loaded threads without pickling.
 _JOB: tuple[list[Thread], pages.Renderer, Path] | None = None
@@ -89,9 +92,20 @@ def _render_one(i: int) -> int:
 
 def _render_one_with(threads: list[Thread], renderer: pages.Renderer, root: Path, i: int) -> int:
     stage = Staging(root)
-    for path, text in pages.thread_pages(renderer, threads[i]):
-        stage.write(path, text)
-    return stage.files
+    # Writing a page is mostly waiting on mkdir/open; a few I/O threads overlap that wait
+    # with rendering the next page (the GIL is released during those system calls).
+    written = 0
+    with ThreadPoolExecutor(max_workers=IO_THREADS) as io:
+        pending: deque = deque()
+        for path, text in pages.thread_pages(renderer, threads[i]):
+            pending.append(io.submit(stage.write, path, text))
+            if len(pending) > 8 * IO_THREADS:  # bounded: pages are not all held in memory
+                pending.popleft().result()
+                written += 1
+        for f in pending:
+            f.result()
+            written += 1
+    return written
 
 
 def _site_pages(threads: list[Thread], renderer: pages.Renderer, theme: pages.Theme,

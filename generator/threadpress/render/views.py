@@ -97,7 +97,8 @@ def thread_view(thread: Thread) -> ThreadView:
     refs = [Ref(c.id, encode_id(c.id), anchor(c.id), c.author) for c in thread.comments]
     for i, c in enumerate(thread.comments):
         links: list[str] = []
-        html = "" if c.deleted else bodies.render(c.body, c.format, known, links)
+        # a deleted comment may keep its text (Reddit keeps it when only the account is gone)
+        html = bodies.render(c.body, c.format, known, links) if c.body else ""
         for target in dict.fromkeys(links):
             if target != c.id:
                 quoted.setdefault(target, []).append(c.id)
