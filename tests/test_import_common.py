@@ -240,3 +240,13 @@ def test_merge_reads_a_hand_nested_old_file():
     assert [(c["id"], c.get("parent"), c.get("removed_upstream")) for c in m["comments"]] == \
         [("a", None, None), ("b", "a", True), ("c", "b", True)]
     assert not any("replies" in c for c in m["comments"])
+
+
+def test_preorder_cuts_parent_cycles_and_keeps_every_comment():
+    from threadpress.importers.common import preorder
+    comments = [{"id": "a", "parent": "c"}, {"id": "b", "parent": "a"},
+                {"id": "c", "parent": "b"}, {"id": "d"}]
+    out = preorder(comments)
+    assert [c["id"] for c in out] == ["d", "a", "b", "c"]
+    assert out[1] == {"id": "a", "cycle_parent": "c"}
+    assert [c.get("parent") for c in out] == [None, None, "a", "b"]

@@ -136,7 +136,9 @@ def preorder(comments: list[dict]) -> list[dict]:
     """Order flat comments parent-first, siblings in their given order, without recursion.
 
     Comments whose parent is not in the list keep their `parent` and go where their own
-    position puts them among the top level, so nothing is lost.
+    position puts them among the top level, so nothing is lost. Parent links that form a
+    cycle (broken source data) are cut at the first comment met, which becomes top level and
+    keeps the link it had as `cycle_parent`.
     """
     ids = {c["id"] for c in comments}
     kids: dict[Any, list[dict]] = {}
@@ -145,11 +147,22 @@ def preorder(comments: list[dict]) -> list[dict]:
         p = c.get("parent")
         (kids.setdefault(p, []) if p in ids else roots).append(c)
     out: list[dict] = []
-    stack = list(reversed(roots))
-    while stack:
-        c = stack.pop()
-        out.append(c)
-        stack.extend(reversed(kids.get(c["id"], [])))
+    seen: set = set()
+
+    def walk(start: list[dict]) -> None:
+        stack = list(reversed(start))
+        while stack:
+            c = stack.pop()
+            seen.add(c["id"])
+            out.append(c)
+            stack.extend(reversed(kids.get(c["id"], [])))
+
+    walk(roots)
+    for c in comments:
+        if c["id"] not in seen:
+            c["cycle_parent"] = c.pop("parent")
+            kids[c["cycle_parent"]].remove(c)
+            walk([c])
     return out
 
 
