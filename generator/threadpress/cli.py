@@ -65,11 +65,14 @@ def report(diags: list[Diagnostic]) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .config import load_config
+    from .config import Config, load_config
     from .load import load_content
 
     site = Path(args.site)
-    config, diags = load_config(site)
+    try:
+        config, diags = load_config(site)
+    except ThreadpressError as e:  # still check the content, with the default settings
+        config, diags = Config(), e.diagnostics
     loaded = load_content(site / "content", config.sort)
     diags = diags + loaded.diagnostics
     report(diags)
