@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections import deque
 import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 
 from .cli import report
-from .config import Config, load_config
+from .config import Config, load_config, override
 from .errors import ThreadpressError
-from .load import load_content
+from .load import Loaded, load_content
 from .model import Thread
 from .render import pages, views
 from .write import Staging, staged
@@ -31,12 +31,18 @@ def build_site(site: Path, output: Path | None = None, base_url: str | None = No
     """Build SITE into OUTPUT (default SITE/output); returns the exit status."""
     started = time.monotonic()
     config, diags = load_config(site)
-    if base_url is not None:
-        config = replace(config, base_url=base_url.rstrip("/") + "/" if base_url else "")
-    if theme:
-        config = replace(config, theme=theme)
+    config = override(config, base_url=base_url, theme=theme)
     loaded = load_content(site / "content", config.sort)
-    diags += loaded.diagnostics
+    gc.freeze()  # the loaded threads live to the end: keep the collector from rescanning them
+    try:
+        return _build(site, config, loaded, diags, output, jobs, quiet, strict, started)
+    finally:
+        gc.unfreeze()
+
+
+def _build(site: Path, config: Config, loaded: Loaded, diags: list, output: Path | None,
+           jobs: int | None, quiet: bool, strict: bool, started: float) -> int:
+    diags = diags + loaded.diagnostics
     report(diags)
     errors = [d for d in diags if not d.warning]
     if errors or (strict and diags):

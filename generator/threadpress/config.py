@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -110,3 +110,13 @@ def _problem(key: str, value: Any, expected: type) -> str | None:
                            or value.startswith(".")):
         return f"expected a theme name, found {value!r}"
     return None
+
+
+def override(config: Config, **options: Any) -> Config:
+    """The config with command-line options applied (None = not given), checked like the file."""
+    given = {k: v for k, v in options.items() if v is not None}
+    values, diags = _check(given, "command line")
+    if diags:
+        raise ThreadpressError([Diagnostic(f"--{d.field[0].replace('_', '-')}: {d.message}")
+                                for d in diags])
+    return replace(config, **values)

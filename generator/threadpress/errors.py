@@ -33,7 +33,7 @@ class Diagnostic:
     other_line: int | None = None
 
     def __str__(self) -> str:
-        where = self.file or "<input>"
+        where = self.file or "threadpress"
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:

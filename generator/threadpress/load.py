@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -54,6 +55,19 @@ def load_content(content_dir: Path, sort: str = "original") -> Loaded:
     if not content_dir.is_dir():
         result.diagnostics.append(Diagnostic(f"no content folder at {content_dir}", str(content_dir)))
         return result
+    # Loading makes millions of small objects and no reference cycles: the cyclic garbage
+    # collector would rescan them all again and again (measured: half the load time).
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        _load_files(content_dir, sort, result)
+    finally:
+        if paused:
+            gc.enable()
+    return result
+
+
+def _load_files(content_dir: Path, sort: str, result: Loaded) -> None:
     slugs: dict[str, str] = {}
     for path in thread_files(content_dir):
         rel = path.relative_to(content_dir)
@@ -70,7 +84,6 @@ def load_content(content_dir: Path, sort: str = "original") -> Loaded:
             continue
         slugs[thread.slug] = name
         result.threads.append(thread)
-    return result
 
 
 def _text(path: Path) -> str:
