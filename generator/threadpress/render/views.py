@@ -43,6 +43,7 @@ class CommentView:
     close_before: int = 0         # collapsible groups that end before this comment
     opens_group: bool = False     # its replies follow inside a collapsible group
     close_after: int = 0          # groups still open after the last comment (last one only)
+    origin_url: str | None = None  # the comment on the original site, when known
 
     @property
     def id(self) -> str:
@@ -76,6 +77,16 @@ def safe_url(url: str | None) -> str | None:
     probe = "".join(ch for ch in url if ch > " " and ch != "\x7f").lower()
     if probe.startswith(("http://", "https://")):
         return url.strip()
+    return None
+
+
+def origin_url(c: Comment, thread: Thread) -> str | None:
+    """The comment's own permalink, or for Hacker News ids the item page they name."""
+    own = safe_url(c.url)
+    if own or not c.id.isascii() or not c.id.isdigit():
+        return own
+    if domain(safe_url(thread.source)) == "news.ycombinator.com":
+        return f"https://news.ycombinator.com/item?id={c.id}"
     return None
 
 
@@ -113,6 +124,7 @@ def thread_view(thread: Thread) -> ThreadView:
             parent=None if parent_i is None else refs[parent_i],
             root=root,
             replies=[refs[thread.positions[k]] for k in c.children],
+            origin_url=origin_url(c, thread),
         ))
     for target, sources in quoted.items():
         views[thread.positions[target]].quoted_by = [refs[thread.positions[s]] for s in sources]
