@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import RECORD_DIALOGS, Recorder
+from browser_support import RECORD_DIALOGS, Recorder
 
 pytestmark = pytest.mark.browser
 
@@ -64,7 +64,7 @@ def hostile_page(new_page):
 
 def hostile_urls(site) -> list[str]:
     data = json.loads((site.output / "hostile" / "thread.json").read_text(encoding="utf-8"))
-    from conftest import encode
+    from browser_support import encode
     return ([site.url, site.url + "hostile/"]
             + [f"{site.url}hostile/c/{encode(c['id'])}/" for c in data["comments"]])
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import encode, thread_data
+from browser_support import encode, thread_data
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ from collections import deque
 
 import pytest
 
-from conftest import Recorder, same_site_links
+from browser_support import Recorder, same_site_links
 
 pytestmark = pytest.mark.browser
 

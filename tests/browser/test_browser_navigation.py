@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import anchor, assert_shown, encode, target_state
+from browser_support import anchor, assert_shown, encode, target_state
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +43,7 @@ def test_opening_a_comment_url_shows_it(fixture_site, new_page, cid):
 
 @pytest.mark.parametrize("width", [360, 1280])
 def test_deep_comment_of_the_example_thread(example_sites, example_thread, new_page, width):
-    from conftest import thread_data
+    from browser_support import thread_data
     site = example_sites["root"]
     comments = thread_data(site, example_thread)["comments"]
     deepest = max(comments, key=lambda c: (c["depth"], c["id"] != comments[-1]["id"]))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, encode, thread_data
+from browser_support import REPO, encode, thread_data
 
 pytestmark = pytest.mark.browser
 
