@@ -380,44 +380,6 @@ def test_index_lists_threads(site):
     assert sorted(titles) == ["Board test: a thread with depth", "Not from Hacker News"]
 
 
-# --- in a browser ---------------------------------------------------------------------------
-
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.mark.browser
-def test_link_into_folded_branch_lands_and_no_horizontal_scroll(site):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which("chromium") and not Path(CHROMIUM).exists():
-        pytest.skip("no Chromium")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        try:
-            for scheme in ("light", "dark"):
-                pg = browser.new_page(viewport={"width": 360, "height": 640}, color_scheme=scheme)
-                url = (site / "deep" / "index.html").as_uri()
-                pg.goto(url)
-                assert pg.evaluate("document.documentElement.scrollWidth <= innerWidth")
-                # fold the top-level branch, then follow a link to a comment deep inside it
-                assert pg.get_attribute("#c-101 + details.branch", "open") is not None
-                pg.click("#c-101 + details.branch > summary")
-                assert not pg.is_visible("#c-106")
-                pg.goto(url + "#c-106")
-                assert pg.is_visible("#c-106")
-                assert pg.evaluate("document.querySelector('#c-106').getBoundingClientRect().top"
-                                   " < innerHeight")
-                pg.goto((site / "deep" / "c" / "106" / "index.html").as_uri())
-                assert not pg.is_visible("#c-101")          # context folded
-                pg.click("details.chain > summary")
-                assert pg.is_visible("#c-101")
-                assert pg.evaluate("document.documentElement.scrollWidth <= innerWidth")
-                pg.close()
-        finally:
-            browser.close()
-
-
 def test_without_comment_pages_the_number_links_the_anchor(tmp_path):
     (tmp_path / "content").mkdir()
     (tmp_path / "threadpress.yaml").write_text("theme: board\ncomment_pages: false\n")

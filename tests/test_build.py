@@ -195,6 +195,9 @@ def test_comment_pages_off(tmp_path):
                      "comment_pages: false\n")
     assert build_site(site, quiet=True) == 0
     assert not (site / "output" / "a" / "c").exists()
+    doc = parse_file(site / "output" / "a" / "index.html")
+    assert doc.find("a", cls="permalink").attrs["href"] == "#c-1"
+    assert check_links(site / "output") == []
 
 
 def test_thread_json_is_the_normalised_thread(tmp_path):

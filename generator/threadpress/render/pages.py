@@ -61,12 +61,17 @@ class Renderer:
         self.env.filters.update(date=self.date, iso=iso, domain=views.domain,
                                 safe_url=views.safe_url, plural=plural,
                                 rebase=lambda html, prefix: Markup(bodies.rebase_quotelinks(str(html), prefix)))
+        self.env.filters["permalink"] = self.permalink
         self.env.globals.update(site=config, version=__version__)
         self._macro = None
 
     def date(self, t: datetime | None, fmt: str | None = None) -> str:
         """A time in the site's zone and format; empty when unknown."""
         return t.astimezone(self.zone).strftime(fmt or self.config.date_format) if t else ""
+
+    def permalink(self, v: CommentView) -> str:
+        """A comment's own address from the thread page: its page, or its anchor without pages."""
+        return f"c/{v.enc}/" if self.config.comment_pages else f"#{v.anchor}"
 
     def page(self, template: str, **context: Any) -> str:
         try:
