@@ -76,3 +76,23 @@ def test_importing_the_wrong_source_writes_nothing(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "reddit-small.json" in err
     assert not out.exists() or not any(out.rglob("*.*"))
+
+
+def test_site_url_gives_discourse_topics_their_permalinks(tmp_path, capsys):
+    out = tmp_path / "content"
+    payload = SHARED / "discourse" / "topic-57-try-discourse-sandbox.json"
+    if not payload.is_file():
+        payload = OWN / "discourse-topic-modern.json"
+    assert main(["import", "discourse", str(payload), "-o", str(out),
+                 "--site-url", "https://try.discourse.org", "--format", "json"]) == 0
+    import json
+    (thread_file,) = (out / "discourse").iterdir()
+    data = json.loads(thread_file.read_text())
+    assert data["source"].startswith("https://try.discourse.org/t/")
+    assert all(c["url"].startswith(data["source"].rstrip("/") + "/") for c in data["comments"])
+
+
+def test_site_url_is_refused_where_it_means_nothing(tmp_path, capsys):
+    assert main(["import", "hn", str(OWN / "hn-algolia-small.json"), "-o", str(tmp_path),
+                 "--site-url", "https://news.ycombinator.com"]) == 1
+    assert "--site-url is not used by hn" in capsys.readouterr().err

@@ -55,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("inputs", nargs="+", metavar="INPUT", help="a file, - for stdin, or a URL/id")
     imp.add_argument("-o", "--output", default="content", help="folder for thread files (default: content)")
     imp.add_argument("--format", choices=("yaml", "json"), default="yaml")
+    imp.add_argument("--site-url", help="the original site's address, for payloads without it "
+                     "(discourse: https://forum.example.org)")
     imp.set_defaults(run=_import)
     return p
 
@@ -96,7 +98,8 @@ def _build(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     from .importers.common import run_import
 
-    written = run_import(args.source, args.inputs, Path(args.output), args.format)
+    written = run_import(args.source, args.inputs, Path(args.output), args.format,
+                         site_url=args.site_url)
     for path in written:
         print(path)
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import re
@@ -312,18 +313,29 @@ def safe_name(thread_id: str) -> str:
 
 
 def run_import(source: str, inputs: list[str], out_dir: Path, fmt: str, *,
-               stdin: BinaryIO | None = None) -> list[Path]:
-    """Convert every input, then (only if all succeeded) merge and write one file per thread."""
+               stdin: BinaryIO | None = None, site_url: str | None = None) -> list[Path]:
+    """Convert every input, then (only if all succeeded) merge and write one file per thread.
+
+    `site_url` is the original site's address, for sources whose payloads lack it (discourse).
+    """
     from . import get  # here, not at top: the package imports this module's names
 
     module = get(source)
     if fmt not in ("yaml", "json"):
         raise ThreadpressError.one(f"unknown output format {fmt!r}: expected yaml or json")
+    options = {}
+    if site_url:
+        if "base_url" not in inspect.signature(module.convert).parameters:
+            raise ThreadpressError.one(f"--site-url is not used by {source}: its payloads "
+                                       "carry their own addresses")
+        if not site_url.startswith(("https://", "http://")):
+            raise ThreadpressError.one(f"--site-url: expected an http(s) URL, found {site_url!r}")
+        options["base_url"] = site_url
     threads: dict[str, dict] = {}
     errors: list[Diagnostic] = []
     for arg in inputs:
         try:
-            for t in _convert_one(module, source, arg, stdin):
+            for t in _convert_one(module, source, arg, stdin, options):
                 tid = str(t["id"])
                 threads[tid] = merge(threads[tid], t) if tid in threads else t
         except ThreadpressError as exc:
@@ -335,11 +347,12 @@ def run_import(source: str, inputs: list[str], out_dir: Path, fmt: str, *,
     return [_write(path, text, stale) for path, text, stale in plans]
 
 
-def _convert_one(module: Any, source: str, arg: str, stdin: BinaryIO | None) -> list[dict]:
+def _convert_one(module: Any, source: str, arg: str, stdin: BinaryIO | None,
+                 options: dict[str, Any]) -> list[dict]:
     """Read one input (file, `-`, URL or id) and convert it to thread dicts."""
     name, payload = _read_input(module, source, arg, stdin)
     try:
-        threads = module.convert(payload, name)
+        threads = module.convert(payload, name, **options)
     except ThreadpressError:
         raise
     except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
