@@ -72,7 +72,8 @@ def build(events: Iterable[Event], name: str) -> Any:
         if kind == "map" or kind == "seq":
             if len(stack) >= MAX_NESTING:
                 raise ThreadpressError.one(
-                    f"nested more than {MAX_NESTING} levels deep; write deep reply chains in the "
+                    f"nested more than {MAX_NESTING} levels deep (about {MAX_NESTING // 2} levels of "
+                    "replies); write deep reply chains in the "
                     "flat form (each comment names its `parent`)", name, line, col)
             node: Any = {} if kind == "map" else []
         else:
