@@ -55,7 +55,13 @@ class Renderer:
         self.config = config
         self.zone = ZoneInfo(config.timezone)
         self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(d) for d in theme.template_dirs]),
+            loader=jinja2.ChoiceLoader([
+                jinja2.FileSystemLoader([str(d) for d in theme.template_dirs]),
+                # `{% extends "default/base.html" %}` reaches a built-in theme's own template,
+                # so a theme can change one block of a page without copying the page
+                jinja2.PrefixLoader({p.name: jinja2.FileSystemLoader(str(p / "templates"))
+                                     for p in sorted(builtin_themes().iterdir())
+                                     if (p / "templates").is_dir()})]),
             autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
             lstrip_blocks=True, keep_trailing_newline=True)
         self.env.filters.update(date=self.date, iso=iso, domain=views.domain,
