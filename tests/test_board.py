@@ -5,7 +5,6 @@ Builds a small site with `theme: board` and reads the pages back with a stdlib H
 
 from __future__ import annotations
 
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 

@@ -13,19 +13,8 @@ import pytest
 
 import threadpress
 from threadpress.cli import main
+from support import parse_diagnostic
 
-# `path:line:column: error|warning: field.path: message` (the field part is optional)
-DIAG = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<column>\d+): (?P<kind>error|warning):"
-                  r"(?: (?P<field>[^\s:]+):)? (?P<message>.*)$")
-
-
-def parse_diagnostic(text: str) -> dict:
-    """Split one rendered diagnostic into its parts; fails the test when it has no line:column."""
-    m = DIAG.match(text)
-    assert m, f"not a placed diagnostic: {text!r}"
-    d = m.groupdict()
-    d["line"], d["column"] = int(d["line"]), int(d["column"])
-    return d
 
 REPO = Path(__file__).resolve().parents[1]
 SUMMARY = re.compile(r"^(\d+) threads, (\d+) comments, deepest chain (\d+), (\d+) warnings, "

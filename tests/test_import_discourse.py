@@ -9,7 +9,7 @@ import pytest
 
 from threadpress.errors import ThreadpressError
 from threadpress.importers import common, discourse
-from threadpress.load import load_text
+from support import loads_cleanly, load_warnings
 
 HERE = Path(__file__).resolve().parent / "fixtures" / "import"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
@@ -20,14 +20,6 @@ def real_payload() -> bytes:
     if not REAL.is_file():
         pytest.skip("shared fixtures not available")
     return REAL.read_bytes()
-
-
-def loads_cleanly(thread: dict) -> list:
-    """The thread passes the project's loader with no errors; returns its warnings."""
-    loaded, diags = load_text(common.dump(thread, "yaml"), "t.yaml", "t")
-    errors = [str(d) for d in diags if not d.warning]
-    assert loaded is not None and not errors, errors
-    return [d for d in diags if d.warning]
 
 
 def test_real_topic_every_post_with_its_parent():
@@ -84,7 +76,7 @@ def test_modern_topic():
     assert c["10"]["avatar"] == "https://cdn.example.net/a/90.png"
     assert c["2"]["score"] == 2 and c["3"]["score"] == 0
     assert list(c["2"])[:7] == ["id", "author", "created", "score", "url", "format", "body"]
-    warnings = loads_cleanly(thread)
+    warnings = load_warnings(thread)
     assert any("7" in str(w) for w in warnings)  # the orphan is reported, not an error
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from threadpress.errors import ThreadpressError
 from threadpress.importers import common, github
-from threadpress.load import load_text
+from support import loads_cleanly
 
 HERE = Path(__file__).resolve().parent / "fixtures" / "import"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "github"
@@ -20,14 +20,6 @@ def real(name: str) -> bytes:
     if not path.is_file():
         pytest.skip("shared fixtures not available")
     return path.read_bytes()
-
-
-def loads_cleanly(thread: dict) -> list:
-    """The thread passes the project's loader with no errors; returns its warnings."""
-    loaded, diags = load_text(common.dump(thread, "yaml"), "t.yaml", "t")
-    errors = [str(d) for d in diags if not d.warning]
-    assert loaded is not None and not errors, errors
-    return [d for d in diags if d.warning]
 
 
 def test_real_issue_alone():

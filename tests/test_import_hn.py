@@ -11,6 +11,7 @@ import pytest
 from threadpress.errors import ThreadpressError
 from threadpress.importers import hn
 from threadpress.importers.common import dump, run_import
+from support import loads_cleanly
 
 OWN = Path(__file__).resolve().parent / "fixtures" / "import"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
@@ -20,15 +21,6 @@ WHOISHIRING = SHARED / "hn-algolia" / "item-2396027-whoishiring-2011-04.json"
 def convert(path: Path) -> dict:
     [t] = hn.convert(path.read_bytes(), str(path))
     return t
-
-
-def loads_cleanly(t: dict) -> None:
-    """The project's loader accepts the output without errors."""
-    from threadpress.load import load_text
-
-    thread, diags = load_text(dump(t, "yaml"), "t.yaml", "t")
-    assert thread is not None and [str(d) for d in diags if not d.warning] == []
-    assert len(thread.comments) == len(t["comments"])
 
 
 def test_algolia_small():

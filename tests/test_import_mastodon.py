@@ -9,18 +9,10 @@ import pytest
 
 from threadpress.errors import ThreadpressError
 from threadpress.importers import common, mastodon
-from threadpress.load import load_text
+from support import loads_cleanly, load_warnings
 
 HERE = Path(__file__).resolve().parent / "fixtures" / "import"
 THREAD = HERE / "mastodon-thread.json"
-
-
-def loads_cleanly(thread: dict) -> list:
-    """The thread passes the project's loader with no errors; returns its warnings."""
-    loaded, diags = load_text(common.dump(thread, "yaml"), "t.yaml", "t")
-    errors = [str(d) for d in diags if not d.warning]
-    assert loaded is not None and not errors, errors
-    return [d for d in diags if d.warning]
 
 
 def test_root_is_top_of_ancestors_and_every_status_arrives_with_its_parent():
@@ -57,7 +49,7 @@ def test_fields_map():
     assert c["130"]["score"] == 130 % 4 and c["140"]["attachments"] == [
         {"type": "image", "url": "https://files.social.example/m.png", "description": "a chart"}]
     assert c["150"]["parent"] == "999"
-    warnings = loads_cleanly(thread)
+    warnings = load_warnings(thread)
     assert any("999" in str(w) for w in warnings)
 
 

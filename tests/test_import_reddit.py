@@ -11,7 +11,8 @@ import yaml
 
 from threadpress.errors import ThreadpressError
 from threadpress.importers import reddit
-from threadpress.importers.common import dump, run_import
+from threadpress.importers.common import run_import
+from support import loads_cleanly
 
 OWN = Path(__file__).resolve().parent / "fixtures" / "import"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "reddit"
@@ -22,15 +23,6 @@ FUNNY = SHARED / "comments-3hahrw-funny-continue-thread.json"
 def convert(path: Path) -> dict:
     [t] = reddit.convert(path.read_bytes(), str(path))
     return t
-
-
-def loads_cleanly(t: dict):
-    from threadpress.load import load_text
-
-    thread, diags = load_text(dump(t, "yaml"), "t.yaml", "t")
-    assert thread is not None and [str(d) for d in diags if not d.warning] == []
-    assert len(thread.comments) == len(t["comments"])
-    return thread
 
 
 def test_small_thread_structure_and_fields():

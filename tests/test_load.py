@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from threadpress.load import Loaded, load_bytes, load_content, load_text, thread_files, to_time
+from support import parse_diagnostic
 
-# `path:line:column: error|warning: field.path: message` (the field part is optional)
-DIAG = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<column>\d+): (?P<kind>error|warning):"
-                  r"(?: (?P<field>[^\s:]+):)? (?P<message>.*)$")
-
-
-def parse_diagnostic(text: str) -> dict:
-    """Split one rendered diagnostic into its parts; fails the test when it has no line:column."""
-    m = DIAG.match(text)
-    assert m, f"not a placed diagnostic: {text!r}"
-    d = m.groupdict()
-    d["line"], d["column"] = int(d["line"]), int(d["column"])
-    return d
 
 UTC = timezone.utc
 

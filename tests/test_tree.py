@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import json
 import sys
 
@@ -12,19 +11,8 @@ from threadpress import tree
 from threadpress.load import load_text
 from threadpress.model import Comment, Thread
 from threadpress.parse import MAX_NESTING
+from support import parse_diagnostic
 
-# `path:line:column: error|warning: field.path: message` (the field part is optional)
-DIAG = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<column>\d+): (?P<kind>error|warning):"
-                  r"(?: (?P<field>[^\s:]+):)? (?P<message>.*)$")
-
-
-def parse_diagnostic(text: str) -> dict:
-    """Split one rendered diagnostic into its parts; fails the test when it has no line:column."""
-    m = DIAG.match(text)
-    assert m, f"not a placed diagnostic: {text!r}"
-    d = m.groupdict()
-    d["line"], d["column"] = int(d["line"]), int(d["column"])
-    return d
 
 
 def load(text: str, name: str = "t.yaml", sort: str = "original"):

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from .cli import report
 from .config import Config, load_config, override
-from .errors import ThreadpressError
 from .load import Loaded, load_content
 from .model import Thread
 from .render import pages, views

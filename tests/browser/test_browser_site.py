@@ -92,6 +92,6 @@ def test_missing_path_at_the_root(example_sites, new_page):
     rec = Recorder(page, allow_status={missing})
     assert page.goto(missing).status == 404
     assert styled(page, site.url)
-    page.locator(f'a[href="/"]').first.click()
+    page.locator('a[href="/"]').first.click()
     page.wait_for_url(site.url)
     assert not rec.problems, "\n".join(rec.problems)

@@ -1,0 +1,42 @@
+"""Helpers shared by test modules (a plain module: `conftest` is ambiguous beside tests/browser)."""
+
+from __future__ import annotations
+
+import re
+
+from threadpress.errors import Diagnostic
+from threadpress.importers.common import dump
+from threadpress.load import load_text
+from threadpress.model import Thread
+
+# `path:line:column: error|warning: field.path: message` (the field part is optional)
+DIAG = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<column>\d+): (?P<kind>error|warning):"
+                  r"(?: (?P<field>[^\s:]+):)? (?P<message>.*)$")
+
+
+def parse_diagnostic(text: str) -> dict:
+    """Split one rendered diagnostic into its parts; fails the test when it has no line:column."""
+    m = DIAG.match(text)
+    assert m, f"not a placed diagnostic: {text!r}"
+    d = m.groupdict()
+    d["line"], d["column"] = int(d["line"]), int(d["column"])
+    return d
+
+
+def load_imported(thread: dict) -> tuple[Thread, list[Diagnostic]]:
+    """An importer's thread through the project's loader: no errors allowed, every comment kept."""
+    loaded, diags = load_text(dump(thread, "yaml"), "t.yaml", "t")
+    errors = [str(d) for d in diags if not d.warning]
+    assert loaded is not None and not errors, errors
+    assert len(loaded.comments) == len(thread.get("comments") or [])
+    return loaded, [d for d in diags if d.warning]
+
+
+def loads_cleanly(thread: dict) -> Thread:
+    """The loaded thread (see load_imported)."""
+    return load_imported(thread)[0]
+
+
+def load_warnings(thread: dict) -> list[Diagnostic]:
+    """The loader's warnings for an importer's thread (see load_imported)."""
+    return load_imported(thread)[1]
