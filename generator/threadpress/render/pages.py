@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterator
+from urllib.parse import quote, urlsplit
+from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -65,8 +68,7 @@ class Renderer:
             autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
             lstrip_blocks=True, keep_trailing_newline=True)
         self.env.filters.update(date=self.date, iso=iso, domain=views.domain,
-                                safe_url=views.safe_url, plural=plural,
-                                rebase=lambda html, prefix: Markup(bodies.rebase_quotelinks(str(html), prefix)))
+                                safe_url=views.safe_url, plural=plural, rebase=rebase)
         self.env.filters["permalink"] = self.permalink
         self.env.globals.update(site=config, version=__version__)
         self._macro = None
@@ -96,6 +98,11 @@ class Renderer:
         return self._macro(v, view, prefix, current)
 
 
+def rebase(html: Markup, prefix: str) -> Markup:
+    """A body's `>>ID` links, pointed at the thread page from a page `prefix` away from it."""
+    return Markup(bodies.rebase_quotelinks(str(html), prefix))
+
+
 def iso(t: datetime | None) -> str:
     """A machine-readable UTC time for <time datetime=…>."""
     return t.strftime("%Y-%m-%dT%H:%M:%SZ") if t else ""
@@ -108,12 +115,13 @@ def plural(n: int, one: str, many: str | None = None) -> str:
 def thread_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
     """(path, text) for a thread's page, its JSON and, when enabled, its comment pages."""
     view = views.thread_view(thread)
-    base = thread.slug + "/"
+    base = thread.slug + "/"          # where files go
+    href = view.href                  # the same, URL-encoded, for links
     root = "../" * (thread.slug.count("/") + 1)
     snippets = [r.comment_html(v, view, "") for v in view.comments]
     yield base + "index.html", r.page(
         "thread.html", thread=view, comments=view.comments, snippets=snippets, root=root,
-        canonical=_canonical(r.config, base), description=_describe(thread.body))
+        canonical=_canonical(r.config, href), description=_describe(thread.body))
     yield base + "thread.json", thread_json(thread)
     if not r.config.comment_pages:
         return
@@ -131,7 +139,7 @@ def thread_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
             ancestors=[sub[a.index] for a in chain],
             replies=[sub[thread.positions[k]] for k in v.c.children],
             more_above=None if cut is None else view.comments[thread.positions[cut]],
-            root=root + "../../", canonical=_canonical(r.config, f"{base}c/{v.enc}/"),
+            root=root + "../../", canonical=_canonical(r.config, f"{href}c/{v.enc}/"),
             description=_describe(v.c.body))
 
 
@@ -151,7 +159,6 @@ def index_pages(r: Renderer, threads: list[ThreadView]) -> Iterator[tuple[str, s
 
 def not_found_page(r: Renderer) -> str:
     """404.html is served at any depth, so its links start from base_url or the domain's root."""
-    from urllib.parse import urlsplit
     root = urlsplit(r.config.base_url).path or "/" if r.config.base_url else "/"
     return r.page("404.html", root=r.config.base_url or root, canonical=None, description="")
 
@@ -162,7 +169,6 @@ def _canonical(config: Config, path: str) -> str | None:
 
 def _describe(body: str, limit: int = 200) -> str:
     """A plain-text summary for <meta name=description>: markup-free, one line."""
-    import re
     text = re.sub(r"<[^>]*>|[*_`>#\[\]]+|\(https?://[^)]*\)", " ", body or "")
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
@@ -196,8 +202,7 @@ def _json_default(v: Any) -> Any:
 
 def sitemap(config: Config, threads: list[Thread]) -> str:
     """sitemap.xml of the index and thread pages; only with base_url, since it needs absolute URLs."""
-    from xml.sax.saxutils import escape
-    urls = [config.base_url] + [config.base_url + t.slug + "/" for t in threads]
+    urls = [config.base_url] + [config.base_url + quote(t.slug) + "/" for t in threads]
     body = "".join(f"  <url><loc>{escape(u)}</loc></url>\n" for u in urls)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + body + "</urlset>\n")
