@@ -337,3 +337,23 @@ def test_unknown_theme_is_a_clear_error(tmp_path, capsys):
     from threadpress.cli import main
     assert main(["build", str(site), "-q"]) == 1
     assert "unknown theme 'nope'" in capsys.readouterr().err
+
+
+def test_absolute_urls_encode_the_slug(tmp_path):
+    import xml.etree.ElementTree as ET
+    site = make_site(tmp_path / "s", {"a b/ü.yaml": "title: A\ncomments: [{id: 'x y'}]\n"},
+                     "base_url: https://example.org/repo\n")
+    assert build_site(site, quiet=True) == 0
+    out = site / "output"
+    thread = parse_file(out / "a b" / "ü" / "index.html")
+    assert thread.find("link", rel="canonical").attrs["href"] == \
+        "https://example.org/repo/a%20b/%C3%BC/"
+    page = parse_file(out / "a b" / "ü" / "c" / "x~20y" / "index.html")
+    assert page.find("link", rel="canonical").attrs["href"] == \
+        "https://example.org/repo/a%20b/%C3%BC/c/x~20y/"
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locs = [e.text for e in ET.parse(out / "sitemap.xml").getroot().findall("s:url/s:loc", ns)]
+    assert locs == ["https://example.org/repo/", "https://example.org/repo/a%20b/%C3%BC/"]
+    index = parse_file(out / "index.html")
+    assert index.find("a", cls="title").attrs["href"] == "a%20b/%C3%BC/"
+    assert check_links(out) == []
