@@ -228,7 +228,7 @@ def test_fetch_does_not_retry_not_found(monkeypatch):
 
 def test_sources_without_fetch_say_to_save_a_file(tmp_path):
     with pytest.raises(ThreadpressError) as err:
-        run_import("lobsters", ["tdfoqh"], tmp_path, "yaml")
+        run_import("mbox", ["july2020"], tmp_path, "yaml")
     assert "no such file" in str(err.value) and "saved to a file" in str(err.value)
 
 

@@ -16,6 +16,15 @@ LIKE = 2  # the post action type id of a like, in the old `actions_summary` sche
 AVATAR_HOST = re.compile(r"^/user_avatar/([A-Za-z0-9.-]+)/")
 
 
+def fetch(arg: str) -> bytes:
+    """Download a topic's JSON with all its posts (`print=true`: up to 1,000), given its URL."""
+    m = re.match(r"(https?://[^/\s]+)/t/(?:[^/\s]+/)?(\d+)", arg)
+    if not m:
+        raise bad_input(arg, "not a Discourse topic URL (expected e.g. "
+                             "https://meta.discourse.org/t/some-topic/12345)")
+    return common.http_get(f"{m.group(1)}/t/{m.group(2)}.json?print=true", arg)
+
+
 def convert(payload: bytes, name: str, base_url: str | None = None) -> list[dict]:
     """Convert one topic; `base_url` (https://forum.example) makes permalinks absolute."""
     doc = parse_json(payload, name)

@@ -8,6 +8,7 @@ different repositories never collide.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -18,7 +19,29 @@ ISSUE_URL = re.compile(r"(?:api\.github\.com/repos/|github\.com/)([^/\s]+)/([^/\
                        r"(?:issues|pulls?|discussions)/(\d+)")
 REPO_URL = re.compile(r"(?:api\.github\.com/repos/|github\.com/)([^/\s]+)/([^/\s#?]+)")
 GHOST = "ghost"  # GitHub shows comments of deleted accounts as by "ghost"
+MAX_PAGES = 50  # a bound on paging: 5,000 comments
 REACTIONS = ("+1", "-1", "laugh", "hooray", "confused", "heart", "rocket", "eyes")
+
+
+def fetch(arg: str) -> bytes:
+    """Download an issue or pull request and all its comments, as one {"issue", "comments"}."""
+    m = re.search(r"github\.com/([^/\s]+)/([^/\s]+)/(?:issues|pull)/(\d+)", arg)
+    if not m:
+        raise bad_input(arg, "not a GitHub issue or pull request URL (expected e.g. "
+                             "https://github.com/OWNER/REPO/issues/28); save Discussions with "
+                             "the GraphQL curl line in docs/import.md")
+    api = "https://api.github.com/repos/{}/{}/issues/{}".format(*m.groups())
+    issue = parse_json(common.http_get(api, arg), api)
+    comments: list = []
+    for page in range(1, MAX_PAGES + 1):
+        url = f"{api}/comments?per_page=100&page={page}"
+        batch = parse_json(common.http_get(url, arg), url)
+        if not isinstance(batch, list):
+            raise bad_input(url, f"expected a list of comments, found {kind_of(batch)}")
+        comments.extend(batch)
+        if len(batch) < 100:
+            break
+    return json.dumps({"issue": issue, "comments": comments}).encode()
 
 
 def convert(payload: bytes, name: str) -> list[dict]:

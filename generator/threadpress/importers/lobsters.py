@@ -6,12 +6,22 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from .common import bad_input, comment, kind_of, parse_json, preorder, thread, utc_iso
+from .common import bad_input, http_get, comment, kind_of, parse_json, preorder, thread, utc_iso
 
 SITE = "https://lobste.rs"
 EXPECTED = "not a Lobsters story .json: expected an object with 'short_id', 'title' and 'comments'"
+
+
+def fetch(arg: str) -> bytes:
+    """Download a story's `.json`, given its short id or any URL of the story."""
+    m = re.search(r"lobste\.rs/s/([a-z0-9]+)", arg) or re.fullmatch(r"([a-z0-9]{4,10})", arg)
+    if not m:
+        raise bad_input(arg, "not a Lobsters story id or URL (expected e.g. tdfoqh or "
+                             "https://lobste.rs/s/tdfoqh)")
+    return http_get(f"{SITE}/s/{m.group(1)}.json", arg)
 
 
 def convert(payload: bytes, name: str) -> list[dict]:

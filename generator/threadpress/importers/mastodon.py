@@ -7,6 +7,7 @@ Input: `{"status": {…}, "context": {"ancestors": […], "descendants": […]}}
 from __future__ import annotations
 
 import html
+import json
 import re
 from typing import Any
 
@@ -16,6 +17,18 @@ from .common import bad_input, clean, parse_json
 TITLE_LENGTH = 80
 TAG = re.compile(r"<[^>]*>")
 BREAK = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
+
+
+def fetch(arg: str) -> bytes:
+    """Download a status and its context, as one {"status", "context"}, given its URL."""
+    m = re.match(r"(https://[^/\s]+)/(?:@[^/\s]+|web/statuses|web/@[^/\s]+)/(\d+)", arg)
+    if not m:
+        raise bad_input(arg, "not a Mastodon status URL (expected e.g. "
+                             "https://mastodon.social/@user/109876543210)")
+    api = f"{m.group(1)}/api/v1/statuses/{m.group(2)}"
+    status = parse_json(common.http_get(api, arg), api)
+    context = parse_json(common.http_get(api + "/context", arg), api + "/context")
+    return json.dumps({"status": status, "context": context}).encode()
 
 
 def convert(payload: bytes, name: str) -> list[dict]:
