@@ -357,3 +357,17 @@ def test_absolute_urls_encode_the_slug(tmp_path):
     index = parse_file(out / "index.html")
     assert index.find("a", cls="title").attrs["href"] == "a%20b/%C3%BC/"
     assert check_links(out) == []
+
+
+def test_parallel_build_matches_serial_build(tmp_path):
+    """Enough comments to take the process-pool path: the output must not depend on it."""
+    threads = {}
+    for t in range(3):
+        comments = [{"id": f"{t}-{i}", "body": f"comment {i} >>{t}-{i // 2}",
+                     **({"parent": f"{t}-{i // 3}"} if i else {})} for i in range(800)]
+        threads[f"t{t}.json"] = json.dumps({"title": f"T{t}", "comments": comments})
+    site = make_site(tmp_path / "s", threads)
+    assert build_site(site, output=tmp_path / "serial", quiet=True, jobs=1) == 0
+    assert build_site(site, output=tmp_path / "pool", quiet=True, jobs=2) == 0
+    serial, pool = _tree_bytes(tmp_path / "serial"), _tree_bytes(tmp_path / "pool")
+    assert len(serial) > 2400 and serial == pool
