@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import gc
-import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -13,6 +12,7 @@ from . import tree
 from .errors import Diagnostic, Field, ThreadpressError
 from .model import FORMATS, SORTS, Comment, Thread
 from .parse import locate, parse
+from .times import EPOCH_MAX, EPOCH_MIN, ISO_TIME, to_time  # noqa: F401 (part of this API)
 
 SUFFIXES = (".yaml", ".yml", ".json")
 THREAD_KEYS = {"title", "id", "slug", "url", "source", "author", "created", "points", "tags",
@@ -73,21 +73,19 @@ def _load_files(content_dir: Path, sort: str, result: Loaded) -> None:
         rel = path.relative_to(content_dir)
         slug = PurePosixPath(rel.as_posix()).with_suffix("").as_posix()
         name = display_path(path)
-        thread, diags = load_bytes(path.read_bytes(), name, slug, sort)
+        data = path.read_bytes()
+        thread, diags = load_bytes(data, name, slug, sort)
         result.diagnostics.extend(diags)
         if thread is None:
             continue
         if thread.slug in slugs:
             d = Diagnostic(f"slug {thread.slug!r} is already used by {slugs[thread.slug]}", name,
                            field=("slug",))
-            result.diagnostics.extend(_placed([d], _text(path), name))
+            # the file loaded, so it is UTF-8: place the message in the text already read
+            result.diagnostics.extend(_placed([d], data.decode("utf-8-sig"), name))
             continue
         slugs[thread.slug] = name
         result.threads.append(thread)
-
-
-def _text(path: Path) -> str:
-    return path.read_bytes().decode("utf-8-sig", errors="replace")
 
 
 def display_path(path: Path) -> str:
@@ -344,64 +342,6 @@ class _Checker:
         if isinstance(v, bool):
             return v
         return self.time(d, "edited", path)
-
-
-# ISO 8601 as thread files write it: a date, optionally a time (minutes, seconds and a fraction
-# optional) and a zone. The same pattern is in schema/thread.schema.json; keep the two in step.
-ISO_TIME = re.compile(r"""
-    ([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])
-    (?:[Tt ]([01][0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9])(?:[.,]([0-9]+))?)?
-       (?:\ *([Zz]|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?))?)?
-    """, re.X)
-EPOCH_MIN, EPOCH_MAX = -62135596800, 253402300799   # 0001-01-01 .. 9999-12-31T23:59:59 UTC
-
-
-def to_time(v: Any) -> datetime | None:
-    """ISO 8601 (no zone = UTC), a YAML timestamp, or Unix epoch seconds → aware UTC."""
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, datetime):
-        t = v
-    elif isinstance(v, date):
-        t = datetime(v.year, v.month, v.day)
-    elif isinstance(v, (int, float)):
-        if not EPOCH_MIN <= v <= EPOCH_MAX:  # also refuses NaN
-            return None
-        try:
-            return datetime.fromtimestamp(v, timezone.utc)
-        except (OverflowError, OSError, ValueError):
-            return None
-    elif isinstance(v, str):
-        t = _iso(v.strip())
-        if t is None:
-            return None
-    else:
-        return None
-    try:
-        if t.tzinfo is None:
-            return t.replace(tzinfo=timezone.utc)
-        return t.astimezone(timezone.utc)
-    except (OverflowError, ValueError):  # e.g. 0001-01-01T00:00+01:00 is before year 1 in UTC
-        return None
-
-
-def _iso(s: str) -> datetime | None:
-    m = ISO_TIME.fullmatch(s)
-    if not m:
-        return None
-    y, mo, d, h, mi, sec, frac, zone = m.groups()
-    tz = None
-    if zone in ("Z", "z"):
-        tz = timezone.utc
-    elif zone:
-        digits = zone[1:].replace(":", "")
-        minutes = int(digits[:2]) * 60 + int(digits[2:] or 0)
-        tz = timezone(timedelta(minutes=minutes if zone[0] == "+" else -minutes))
-    try:
-        return datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(sec or 0),
-                        int((frac or "0")[:6].ljust(6, "0")), tzinfo=tz)
-    except ValueError:  # e.g. February 30th
-        return None
 
 
 def _integral(v: Any) -> int | None:

@@ -135,6 +135,7 @@ def _value_starts(events: Iterable[Event]) -> Iterator[tuple[Field, int, int]]:
 def yaml_events(text: str, name: str) -> Iterator[Event]:
     """libyaml's events as ours: scalars resolved by the safe rules, anything unsafe refused."""
     loader = None
+    documents = 0
     try:
         loader = _Loader(text)
         while loader.check_event():
@@ -152,9 +153,11 @@ def yaml_events(text: str, name: str) -> Iterator[Event]:
             elif isinstance(ev, yaml.AliasEvent):
                 raise ThreadpressError.one(
                     f"YAML aliases (*{ev.anchor}) are not allowed in thread files", name, *pos)
-            elif isinstance(ev, yaml.DocumentStartEvent) and _started(loader, ev):
-                raise ThreadpressError.one("a thread file holds one YAML document, not several",
-                                           name, *pos)
+            elif isinstance(ev, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise ThreadpressError.one(
+                        "a thread file holds one YAML document, not several", name, *pos)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
@@ -188,13 +191,6 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
 
 def _tag(tag: str | None) -> str:
     return str(tag).replace("tag:yaml.org,2002:", "!!")
-
-
-def _started(loader: Any, ev: Any) -> bool:
-    """True from the second document of a stream on."""
-    seen = getattr(loader, "_threadpress_docs", 0) + 1
-    loader._threadpress_docs = seen
-    return seen > 1
 
 
 def _scalar(loader: Any, ev: Any, name: str, pos: tuple) -> Any:

@@ -12,7 +12,6 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable
 
@@ -20,6 +19,8 @@ import yaml
 
 from .. import __version__
 from ..errors import Diagnostic, ThreadpressError
+from ..load import SUFFIXES
+from ..times import iso, to_time
 
 USER_AGENT = f"threadpress/{__version__} (+https://github.com/threadpress)"
 FETCH_TIMEOUT = 20
@@ -31,7 +32,6 @@ THREAD_KEYS = ("title", "id", "url", "source", "author", "created", "points", "t
                "format", "body")
 COMMENT_KEYS = ("id", "parent", "author", "created", "edited", "score", "url", "deleted",
                 "dead", "format", "body")
-EXTS = (".yaml", ".yml", ".json")
 
 
 # --- payloads -------------------------------------------------------------------------------
@@ -74,35 +74,31 @@ def kind_of(value: Any) -> str:
 
 # --- values ---------------------------------------------------------------------------------
 
-_FRACTION = re.compile(r"(\.\d+)")
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
 def utc_iso(value: Any) -> str | None:
-    """Epoch seconds or an ISO 8601 string with any offset → `YYYY-MM-DDTHH:MM:SSZ` (or None)."""
+    """Epoch seconds (also as text), a datetime or ISO 8601 text → `YYYY-MM-DDTHH:MM:SSZ`.
+
+    The thread loader's own rules (times.to_time) decide what is a time, so an importer never
+    writes one that `threadpress check` would refuse.
+    """
     if value is None or value is False or value == "":
         return None
-    if isinstance(value, bool):
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        value = float(value)
+    moment = to_time(value)
+    if moment is None:
         raise ValueError(f"not a time: {value!r}")
-    if isinstance(value, (int, float)):
-        moment = datetime.fromtimestamp(value, tz=timezone.utc)
-    elif isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    elif isinstance(value, str):
-        moment = _parse_iso(value.strip())
-    else:
-        raise ValueError(f"not a time: {value!r}")
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso(moment)
 
 
-def _parse_iso(text: str) -> datetime:
-    """Parse ISO 8601 text on any Python ≥ 3.10 (which rejects `Z` and odd fraction lengths)."""
-    if re.fullmatch(r"-?\d+(\.\d+)?", text):
-        return datetime.fromtimestamp(float(text), tz=timezone.utc)
-    norm = re.sub(r"[Zz]$", "+00:00", text.replace(" ", "T", 1))
-    norm = _FRACTION.sub("", norm, count=1)  # seconds are truncated anyway
-    norm = re.sub(r"([+-]\d\d)(\d\d)$", r"\1:\2", norm)  # +0500 → +05:00
-    moment = datetime.fromisoformat(norm)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+def utc_time(value: Any, name: str, what: str) -> str | None:
+    """utc_iso, with a malformed time reported as bad input naming the file and the field."""
+    try:
+        return utc_iso(value)
+    except ValueError:
+        raise bad_input(name, f"{what} is not a time: {value!r}") from None
 
 
 def clean(d: dict) -> dict:
@@ -383,7 +379,7 @@ def _plan(folder: Path, tid: str, t: dict, fmt: str) -> tuple[Path, str, list[Pa
     """Merge with any existing file of this thread; return (target, text, files to remove)."""
     stem = safe_name(tid)
     target = folder / f"{stem}.{fmt}"
-    existing = [folder / f"{stem}{ext}" for ext in EXTS if (folder / f"{stem}{ext}").is_file()]
+    existing = [folder / f"{stem}{ext}" for ext in SUFFIXES if (folder / f"{stem}{ext}").is_file()]
     for path in existing:
         t = merge(_load_existing(path), t)
     return target, dump(t, fmt), [p for p in existing if p != target]

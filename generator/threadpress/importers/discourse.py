@@ -149,11 +149,7 @@ class _Topic:
         )
 
     def time(self, value: Any, what: str) -> str | None:
-        """An ISO time in UTC; a malformed one is an input error naming the field."""
-        try:
-            return common.utc_iso(value)
-        except (ValueError, OverflowError, OSError):
-            raise bad_input(self.name, f"{what} is not a time: {value!r}") from None
+        return common.utc_time(value, self.name, what)
 
     def edited(self, post: dict) -> str | bool | None:
         """Discourse bumps `version` on each edit; updated_at also moves for other reasons."""

@@ -122,11 +122,7 @@ class _Converter:
         self.name = name
 
     def time(self, value: Any, what: str) -> str | None:
-        """An ISO time in UTC; a malformed one is an input error naming the field."""
-        try:
-            return common.utc_iso(value)
-        except (ValueError, OverflowError, OSError):
-            raise bad_input(self.name, f"{what} is not a time: {value!r}") from None
+        return common.utc_time(value, self.name, what)
 
     # --- REST ---------------------------------------------------------------------------
 

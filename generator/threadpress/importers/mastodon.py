@@ -37,7 +37,8 @@ def convert(payload: bytes, name: str) -> list[dict]:
     statuses = _statuses(doc, name)
     root, rest = statuses[0], statuses[1:]
     times = _Times(name)
-    comments = _ordered([_comment(s, root["id"], times) for s in rest])
+    # common.preorder keeps statuses caught in a reply cycle too (at the top level)
+    comments = common.preorder([_comment(s, root["id"], times) for s in rest])
     return [_thread(root, comments, times)]
 
 
@@ -87,17 +88,6 @@ def _parent(s: dict) -> str | None:
     return None if p is None else str(p)
 
 
-def _ordered(comments: list[dict]) -> list[dict]:
-    """Pre-order (parents before replies, siblings in source order), losing nothing."""
-    out = common.preorder(comments)
-    if len(out) < len(comments):
-        # statuses caught in a reply cycle reach no top: keep them, at the top level
-        seen = {c["id"] for c in out}
-        out.extend({k: v for k, v in c.items() if k != "parent"}
-                   for c in comments if c["id"] not in seen)
-    return out
-
-
 class _Times:
     """Times as ISO UTC; a malformed one is an input error naming the file and status."""
 
@@ -105,11 +95,7 @@ class _Times:
         self.name = name
 
     def __call__(self, s: dict, key: str) -> str | None:
-        try:
-            return common.utc_iso(s.get(key))
-        except (ValueError, OverflowError, OSError):
-            raise bad_input(self.name, f"status {s['id']}: {key} is not a time: "
-                                       f"{s.get(key)!r}") from None
+        return common.utc_time(s.get(key), self.name, f"status {s['id']}: {key}")
 
 
 def _comment(s: dict, root_id: str, time: _Times) -> dict:

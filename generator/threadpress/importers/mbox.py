@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.message import Message
 
+from ..times import to_time
 from . import common
 from .common import bad_input
 
@@ -150,7 +151,7 @@ def _date(value: str) -> datetime | None:
         moment = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return _utc(moment)
+    return to_time(moment)  # aware UTC; `-0000` ("UTC, zone unknown") parses as naive UTC
 
 
 def _envelope_date(envelope: str) -> datetime | None:
@@ -163,12 +164,6 @@ def _envelope_date(envelope: str) -> datetime | None:
     except ValueError:
         return None
     return moment.replace(tzinfo=timezone.utc)
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:  # `-0000` means "UTC, zone unknown"
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
 
 
 # --- bodies ---------------------------------------------------------------------------------

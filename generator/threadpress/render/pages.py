@@ -20,6 +20,7 @@ from .. import __version__
 from ..config import Config
 from ..errors import ThreadpressError
 from ..model import Thread
+from ..times import iso
 from . import bodies, views
 from .views import CommentView, ThreadView
 
@@ -101,11 +102,6 @@ class Renderer:
 def rebase(html: Markup, prefix: str) -> Markup:
     """A body's `>>ID` links, pointed at the thread page from a page `prefix` away from it."""
     return Markup(bodies.rebase_quotelinks(str(html), prefix))
-
-
-def iso(t: datetime | None) -> str:
-    """A machine-readable UTC time for <time datetime=…>."""
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ") if t else ""
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:

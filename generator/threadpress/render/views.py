@@ -80,14 +80,12 @@ def safe_url(url: str | None) -> str | None:
     return None
 
 
-def origin_url(c: Comment, thread: Thread) -> str | None:
+def origin_url(c: Comment, on_hn: bool) -> str | None:
     """The comment's own permalink, or for Hacker News ids the item page they name."""
     own = safe_url(c.url)
-    if own or not c.id.isascii() or not c.id.isdigit():
+    if own or not on_hn or not c.id.isascii() or not c.id.isdigit():
         return own
-    if domain(safe_url(thread.source)) == "news.ycombinator.com":
-        return f"https://news.ycombinator.com/item?id={c.id}"
-    return None
+    return f"https://news.ycombinator.com/item?id={c.id}"
 
 
 def domain(url: str | None) -> str | None:
@@ -101,6 +99,8 @@ def domain(url: str | None) -> str | None:
 
 
 def thread_view(thread: Thread) -> ThreadView:
+    view = summary_view(thread)
+    on_hn = domain(view.source) == "news.ycombinator.com"
     known = thread.positions.__contains__
     quoted: dict[str, list[str]] = {}
     views: list[CommentView] = []
@@ -124,20 +124,19 @@ def thread_view(thread: Thread) -> ThreadView:
             parent=None if parent_i is None else refs[parent_i],
             root=root,
             replies=[refs[thread.positions[k]] for k in c.children],
-            origin_url=origin_url(c, thread),
+            origin_url=origin_url(c, on_hn),
         ))
     for target, sources in quoted.items():
         views[thread.positions[target]].quoted_by = [refs[thread.positions[s]] for s in sources]
     _groups(views)
-    return ThreadView(
-        t=thread, html=Markup(bodies.render(thread.body, thread.format, known)),
-        url=safe_url(thread.url), source=safe_url(thread.source), domain=domain(safe_url(thread.url)),
-        comments=views, count=len(views),
-    )
+    view.html = Markup(bodies.render(thread.body, thread.format, known))
+    view.comments = views
+    return view
 
 
 def summary_view(thread: Thread) -> ThreadView:
-    """A thread as the index lists it: no bodies rendered, no comments."""
+    """A thread as the index lists it (no bodies rendered, no comment views); thread_view
+    fills in the rest."""
     url = safe_url(thread.url)
     return ThreadView(t=thread, html=Markup(""), url=url, source=safe_url(thread.source),
                       domain=domain(url), comments=[], count=len(thread.comments))
