@@ -1,0 +1,82 @@
+"""Comment bodies: markdown, html and text each render as they should (checked by parsing)."""
+
+from __future__ import annotations
+
+from dom import Element, parse
+from threadpress.render.bodies import REL, render
+
+NONE = lambda _: False  # noqa: E731  (no comment ids known)
+
+
+def html(body: str, fmt: str = "markdown", known=NONE) -> Element:
+    return parse(render(body, fmt, known))
+
+
+def test_markdown_quotes_nest():
+    doc = html("> outer\n> > inner\n\nafter")
+    outer = doc.find("blockquote")
+    inner = outer.find_all("blockquote")[1]
+    assert "outer" in outer.find("p").text and inner.find("p").text == "inner"
+    assert [p.text for p in doc.children if isinstance(p, Element) and p.tag == "p"] == ["after"]
+
+
+def test_markdown_bare_urls_become_links_without_trailing_punctuation():
+    doc = html("see https://example.org/a_(b), and (https://example.org/c).")
+    assert [a.attrs["href"] for a in doc.find_all("a")] == [
+        "https://example.org/a_(b)", "https://example.org/c"]
+    assert all(a.attrs["rel"] == REL for a in doc.find_all("a"))
+
+
+def test_markdown_fenced_code_lists_and_paragraphs():
+    doc = html("Intro\n\n```python\nif a < b:\n    pass\n```\n\n- one\n- two\n\n1. first\n2. second")
+    code = doc.find("pre").find("code")
+    assert code.attrs["class"] == "language-python" and "if a < b:" in code.text
+    assert [li.text for li in doc.find("ul").find_all("li")] == ["one", "two"]
+    assert [li.text for li in doc.find("ol").find_all("li")] == ["first", "second"]
+    assert doc.find("p").text == "Intro"
+
+
+def test_markdown_code_spans_do_not_link_urls():
+    doc = html("`https://example.org/x` and https://example.org/y")
+    assert doc.find("code").text == "https://example.org/x"
+    assert [a.attrs["href"] for a in doc.find_all("a")] == ["https://example.org/y"]
+
+
+def test_raw_html_in_markdown_is_shown_as_text():
+    doc = html("a <b>bold</b> claim")
+    assert doc.find("b") is None and "<b>bold</b>" in doc.find("p").text
+
+
+def test_html_format_keeps_allowed_markup():
+    doc = html("<p>one <em>two</em></p><ul><li>x</li></ul><a href='https://e.org'>l</a>", "html")
+    assert doc.find("em").text == "two" and doc.find("li").text == "x"
+    assert doc.find("a").attrs == {"href": "https://e.org", "rel": REL}
+
+
+def test_text_format_escapes_and_keeps_paragraphs_breaks_and_quotes():
+    doc = html("first <b>line</b>\nsecond line\n\n> quoted\n> > deeper\nreply\n\nhttps://e.org/x.",
+               "text")
+    paragraphs = [p for p in doc.iter() if p.tag == "p"]
+    assert paragraphs[0].text == "first <b>line</b>\nsecond line"
+    assert paragraphs[0].find("br") is not None and doc.find("b") is None
+    quote = doc.find("blockquote")
+    assert quote.find("p").text == "quoted"
+    assert quote.find_all("blockquote")[1].find("p").text == "deeper"  # find() includes self
+    assert doc.find("a").attrs["href"] == "https://e.org/x"
+
+
+def test_quote_links_only_for_known_ids_and_after_escaping():
+    known = {"12", "a.b"}.__contains__
+    quoted: list[str] = []
+    doc = parse(render(">>12 yes, >>99 no, >>a.b. <script>x</script>", "markdown", known, quoted))
+    links = doc.find_all("a", cls="quotelink")
+    assert [(a.attrs["href"], a.text) for a in links] == [("#c-12", ">>12"), ("#c-a.b", ">>a.b")]
+    assert quoted == ["12", "a.b"]
+    assert doc.find("script") is None and ">>99" in doc.text
+
+
+def test_quote_links_in_html_and_text_formats():
+    known = {"7"}.__contains__
+    for fmt, body in (("html", "<p>&gt;&gt;7 right</p>"), ("text", ">>7 right")):
+        doc = html(body, fmt, known)
+        assert [a.attrs["href"] for a in doc.find_all("a", cls="quotelink")] == ["#c-7"], fmt
