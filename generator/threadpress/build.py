@@ -11,8 +11,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
-from .cli import report
 from .config import Config, load_config, override
+from .errors import report
 from .load import Loaded, load_content
 from .model import Thread
 from .render import pages, views

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import __version__
-from .errors import Diagnostic, ThreadpressError
+from .errors import ThreadpressError, report
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -59,11 +59,6 @@ def _parser() -> argparse.ArgumentParser:
                      "(discourse: https://forum.example.org)")
     imp.set_defaults(run=_import)
     return p
-
-
-def report(diags: list[Diagnostic]) -> None:
-    for d in diags:
-        print(d, file=sys.stderr)
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,3 +65,9 @@ class ThreadpressError(Exception):
 
     def __reduce__(self):  # survive the trip back from a worker process
         return (type(self), (self.diagnostics,))
+
+
+def report(diags: list[Diagnostic]) -> None:
+    """Print diagnostics for the user, one a line, on standard error."""
+    for d in diags:
+        print(d, file=sys.stderr)
