@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
@@ -226,7 +226,9 @@ def test_context_chain_is_capped(tmp_path):
     assert shown == [anchor(str(i)) for i in range(n - 51, n)]
     more = doc.find("p", cls="more-above")
     hrefs = [a.attrs["href"] for a in more.find_all("a")]
-    assert hrefs == [f"../{n - 52}/", "../0/"]
+    base = f"https://x.test/d/c/{n - 1}/"
+    assert [urljoin(base, h) for h in hrefs] == [f"https://x.test/d/c/{n - 52}/",
+                                                 "https://x.test/d/c/0/"]
     assert check_links(site / "output") == []
 
 
@@ -279,7 +281,7 @@ def test_failed_build_leaves_previous_output_untouched(tmp_path, monkeypatch):
 
     monkeypatch.setattr(pages, "thread_pages", failing)
     with pytest.raises(RuntimeError):
-        build_site(site, quiet=True, jobs=1)
+        build_site(site, quiet=True, jobs=1, clean=True)
     assert calls["n"] == 3
     assert _tree_bytes(site / "output") == before
     assert [p.name for p in site.iterdir() if p.name.startswith(".output")] == []

@@ -336,7 +336,7 @@ def test_duplicate_slug(site):
     assert [t.title for t in loaded.threads] == ["a"]
     [d] = [parse_diagnostic(str(d)) for d in loaded.diagnostics]
     assert d["path"].endswith("b.yaml") and (d["line"], d["column"], d["field"]) == (2, 7, "slug")
-    assert "already used" in d["message"]
+    assert "also the slug of" in d["message"] and d["message"].count("a.yaml") == 1
 
 
 def test_missing_content_folder(tmp_path):

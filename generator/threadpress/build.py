@@ -1,135 +1,249 @@
-"""`threadpress build`: content/ → a static site, all or nothing."""
+"""`threadpress build`: content/ → a static site, all or nothing, redoing only what changed.
+
+The pipeline: plan (which thread files changed since the build state was saved) → run a task
+per changed file (load, render, write into the staging folder) → check routes over every
+thread's summary → site pages from summaries → commit (reused threads' entries move into the
+staging folder, which is swapped in) → save the build state. The parent process holds
+summaries only; one thread at a time is in memory in each worker.
+"""
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
-from collections import deque
 import os
+import shutil
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from pathlib import Path
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Iterator
 
+from . import routes, state, tasks
 from .config import Config, load_config, override
-from .errors import report
-from .load import Loaded, load_content
-from .model import Thread
+from .errors import Diagnostic, ThreadpressError, report
+from .load import display_path, place, thread_files
+from .model import Summary
 from .render import pages, views
-from .write import Staging, staged
+from .write import Output, Staging, locked
 
-IO_THREADS = 4
+PAGES_LIMIT = 1_000_000_000   # GitHub Pages refuses sites over 1 GB
+POOL_MIN_BYTES = 1_000_000    # less changed input than this renders faster in one process
 
-# Set in the parent before the pool forks, so workers share the loaded threads without pickling.
-_JOB: tuple[list[Thread], pages.Renderer, Path] | None = None
+
+@dataclass
+class Outcome:
+    """What a build did, for the summary line (and for tests)."""
+
+    threads: int = 0
+    comments: int = 0
+    rendered: int = 0
+    reused: int = 0
+    files: int = 0
+    bytes: int = 0
+    unchanged: bool = False
+    diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
 def build_site(site: Path, output: Path | None = None, base_url: str | None = None,
                theme: str | None = None, jobs: int | None = None, quiet: bool = False,
-               strict: bool = False) -> int:
+               strict: bool = False, clean: bool = False) -> int:
     """Build SITE into OUTPUT (default SITE/output); returns the exit status."""
     started = time.monotonic()
     config, diags = load_config(site)
     config = override(config, base_url=base_url, theme=theme)
-    loaded = load_content(site / "content", config.sort)
-    gc.freeze()  # the loaded threads live to the end: keep the collector from rescanning them
-    try:
-        return _build(site, config, loaded, diags, output, jobs, quiet, strict, started)
-    finally:
-        gc.unfreeze()
-
-
-def _build(site: Path, config: Config, loaded: Loaded, diags: list, output: Path | None,
-           jobs: int | None, quiet: bool, strict: bool, started: float) -> int:
-    diags = diags + loaded.diagnostics
-    report(diags)
-    errors = [d for d in diags if not d.warning]
-    if errors or (strict and diags):
-        print(f"build failed: {len(errors)} errors, {len(diags) - len(errors)} warnings; "
-              "the previous output is untouched", file=sys.stderr)
+    spec = tasks.make_spec(config, pages.resolve_theme(site, config.theme))
+    out = Output(output or site / "output")
+    out.lock_path = state.state_file(site, out.path).with_suffix(".lock")
+    with locked(out, quiet):
+        out.recover()
+        out.check_replaceable()
+        out.remove_leftovers()
+        outcome = _build(site, spec, out, jobs, quiet, clean, diags)
+    report(outcome.diagnostics)
+    errors = [d for d in outcome.diagnostics if not d.warning]
+    if errors or (strict and outcome.diagnostics):
+        n = len(errors)
+        print(f"build failed: {n} error{'s' * (n != 1)}, {len(outcome.diagnostics) - n} "
+              "warnings; the previous output is untouched", file=sys.stderr)
         return 1
-    resolved = pages.resolve_theme(site, config.theme)
-    renderer = pages.Renderer(resolved, config)
-    threads = views.sort_threads(loaded.threads, config.index_order)
-    output = output or site / "output"
-    progress = _Progress(len(threads), quiet)
-    with staged(output) as stage:
-        _render_threads(threads, renderer, stage, jobs, progress)
-        _site_pages(threads, renderer, resolved, config, stage)
-    comments = sum(len(t.comments) for t in threads)
-    progress.done(f"built {len(threads)} threads, {comments} comments, {stage.files} files "
-                  f"in {time.monotonic() - started:.1f}s → {output}")
+    if not quiet:
+        print(_summary_line(outcome, time.monotonic() - started, out.path), file=sys.stderr)
+        if outcome.bytes > PAGES_LIMIT:
+            print(f"warning: the site weighs {_size(outcome.bytes)}, over GitHub Pages' 1 GB "
+                  "limit; `comment_pages: false` or a smaller `context_depth` shrink it",
+                  file=sys.stderr)
     return 0
 
 
-def _render_threads(threads: list[Thread], renderer: pages.Renderer, stage: Staging,
-                    jobs: int | None, progress: "_Progress") -> None:
-    global _JOB
-    jobs = jobs or os.cpu_count() or 1
-    comments = sum(len(t.comments) for t in threads)
-    if jobs <= 1 or len(threads) <= 1 or comments < 2000 or not _can_fork():
-        for i in range(len(threads)):
-            stage.files += _render_one_with(threads, renderer, stage.root, i)
-            progress.step()
-        return
-    _JOB = (threads, renderer, stage.root)
+def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: bool,
+           clean: bool, diags: list[Diagnostic]) -> Outcome:
+    outcome = Outcome(diagnostics=list(diags))
+    where = state.state_file(site, out.path)
+    previous, warning = (state.State(spec=spec.key), None) if clean else \
+        state.load(where, out.path, spec.key)
+    if warning:
+        outcome.diagnostics.append(Diagnostic(warning, warning=True))
+    content = site / "content"
+    if not content.is_dir():
+        outcome.diagnostics.append(Diagnostic(f"no content folder at {content}", str(content)))
+        return outcome
+    files = thread_files(content)
+    plan = _plan(files, content, previous, out.path)
+    if files and not plan.changed and len(plan.kept) == len(files) == len(previous.threads) \
+            and (out.path / routes.INDEX).exists():
+        return _unchanged(outcome, previous)   # the state vouched for the output's marker
+    progress = _Progress(len(plan.changed), quiet)
+    stage_dir = out.new_folder("staging")
     try:
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-            # largest threads first, so one big thread does not finish last alone
-            order = sorted(range(len(threads)), key=lambda i: -len(threads[i].comments))
-            for written in pool.map(_render_one, order, chunksize=1):
-                stage.files += written
-                progress.step()
+        results = _run(plan, content, stage_dir, spec, jobs, progress)
+        entries = _entries(plan, previous, results, outcome)
+        if any(not d.warning for d in outcome.diagnostics):
+            return outcome
+        outcome.diagnostics.extend(place(routes.collisions(
+            (e.summary.slug, e.summary.file) for e in entries.values())))
+        if any(not d.warning for d in outcome.diagnostics):
+            return outcome
+        build_id = state.build_id(spec.key, entries)
+        stage = Staging(stage_dir)
+        _site_pages([e.summary for e in entries.values()], spec, stage, build_id)
+        reused = [p for rel in plan.kept for p in previous.threads[rel].entries]
+        out.commit(stage_dir, reused)
+        outcome.files = stage.files + sum(e.files for e in entries.values())
+        outcome.bytes = stage.bytes + sum(e.bytes for e in entries.values())
+        state.save(where, out.path, state.State(spec.key, build_id, entries, outcome.files,
+                                                outcome.bytes))
     finally:
-        _JOB = None
+        if stage_dir.exists():
+            shutil.rmtree(stage_dir, ignore_errors=True)
+    outcome.threads = len(entries)
+    outcome.comments = sum(e.summary.count for e in entries.values())
+    outcome.reused = len(plan.kept)
+    return outcome
 
 
-def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+@dataclass
+class _Plan:
+    changed: list[tuple[str, Path]]   # (rel, path) to render, largest first
+    kept: list[str]                   # rels whose pages are reused from the live output
+    hashes: dict[str, str]
 
 
-def _render_one(i: int) -> int:
-    assert _JOB is not None
-    threads, renderer, root = _JOB
-    return _render_one_with(threads, renderer, root, i)
+def _plan(files: list[Path], content: Path, previous: state.State, output: Path) -> _Plan:
+    changed: list[tuple[int, str, Path]] = []
+    kept: list[str] = []
+    hashes: dict[str, str] = {}
+    for path in files:
+        rel = path.relative_to(content).as_posix()
+        st = path.stat()
+        old = previous.threads.get(rel)
+        stat = (st.st_size, st.st_mtime_ns, st.st_ino)
+        if old is not None and (old.stat == stat or old.hash == state.file_hash(
+                rel, path.read_bytes())) and all(os.path.lexists(output / e) for e in old.entries):
+            kept.append(rel)
+            hashes[rel] = old.hash
+        else:
+            changed.append((st.st_size, rel, path))
+    changed.sort(key=lambda x: (-x[0], x[1]))
+    return _Plan([(rel, path) for _, rel, path in changed], kept, hashes)
 
 
-def _render_one_with(threads: list[Thread], renderer: pages.Renderer, root: Path, i: int) -> int:
-    stage = Staging(root)
-    # Writing a page is mostly waiting on mkdir/open; a few I/O threads overlap that wait
-    # with rendering the next page (the GIL is released during those system calls).
-    written = 0
-    with ThreadPoolExecutor(max_workers=IO_THREADS) as io:
-        pending: deque = deque()
-        for path, text in pages.thread_pages(renderer, threads[i]):
-            pending.append(io.submit(stage.write, path, text))
-            if len(pending) > 8 * IO_THREADS:  # bounded: pages are not all held in memory
-                pending.popleft().result()
-                written += 1
-        for f in pending:
-            f.result()
-            written += 1
-    return written
+def _unchanged(outcome: Outcome, previous: state.State) -> Outcome:
+    outcome.unchanged = True
+    for e in previous.threads.values():
+        outcome.diagnostics.extend(e.warnings)
+    outcome.threads = len(previous.threads)
+    outcome.comments = sum(e.summary.count for e in previous.threads.values())
+    outcome.reused = outcome.threads
+    outcome.files, outcome.bytes = previous.files, previous.bytes
+    return outcome
 
 
-def _site_pages(threads: list[Thread], renderer: pages.Renderer, theme: pages.Theme,
-                config: Config, stage: Staging) -> None:
-    summaries = [views.summary_view(t) for t in threads]
-    for path, text in pages.index_pages(renderer, summaries):
+def _run(plan: _Plan, content: Path, stage: Path, spec: tasks.Spec, jobs: int | None,
+         progress: "_Progress") -> list[tasks.Result]:
+    work = [tasks.Task(rel, str(path), display_path(path), str(PurePosixPath(rel).with_suffix("")),
+                       str(stage), spec) for rel, path in plan.changed]
+    jobs = jobs or os.cpu_count() or 1
+    size = sum(p.stat().st_size for _, p in plan.changed)
+    results = []
+    for result in (_serial(work) if jobs <= 1 or len(work) <= 1 or size < POOL_MIN_BYTES
+                   else _pool(work, jobs)):
+        results.append(result)
+        progress.step()
+    progress.clear()
+    return results
+
+
+def _serial(work: list[tasks.Task]) -> Iterator[tasks.Result]:
+    for task in work:
+        yield tasks.run(task)
+
+
+def _pool(work: list[tasks.Task], jobs: int) -> Iterator[tasks.Result]:
+    method = os.environ.get("THREADPRESS_START_METHOD") or None
+    ctx = multiprocessing.get_context(method)
+    with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=ctx,
+                             initializer=tasks.worker_init, initargs=(os.getpid(),)) as pool:
+        futures = [pool.submit(tasks.run, task) for task in work]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def _entries(plan: _Plan, previous: state.State, results: list[tasks.Result],
+             outcome: Outcome) -> dict[str, state.Entry]:
+    """The state entry of every thread file: reused ones as they were, rendered ones anew."""
+    entries = {rel: previous.threads[rel] for rel in plan.kept}
+    for r in results:
+        outcome.diagnostics.extend(r.diagnostics)
+        if r.summary is not None:
+            entries[r.rel] = state.Entry(r.stat, r.hash, r.summary, r.entries, r.files, r.bytes,
+                                         [d for d in r.diagnostics if d.warning])
+    for rel in plan.kept:
+        outcome.diagnostics.extend(entries[rel].warnings)
+    outcome.rendered = len(results)
+    return entries
+
+
+def _site_pages(threads: list[Summary], spec: tasks.Spec, stage: Staging, build_id: str) -> None:
+    config, theme = spec.config, spec.theme
+    r = tasks.renderer(spec)
+    ordered = views.sort_threads(threads, config.index_order)
+    stage.write(routes.MARKER, state.marker_text(build_id))
+    for path, text in pages.index_pages(r, ordered):
         stage.write(path, text)
-    stage.write("404.html", pages.not_found_page(renderer))
+    stage.write(routes.NOT_FOUND, pages.not_found_page(r))
     stage.write(".nojekyll", "")
     if config.cname:
         stage.write("CNAME", config.cname.strip() + "\n")
     for static in theme.static_dirs:
-        stage.copy_tree(static, "static")
+        stage.copy_tree(static, routes.STATIC)
     if config.base_url:
-        stage.write("sitemap.xml", pages.sitemap(config, threads))
+        stage.write(routes.SITEMAP, pages.sitemap(r, ordered))
+
+
+def _summary_line(o: Outcome, seconds: float, where: Path) -> str:
+    if o.unchanged:
+        return (f"nothing changed: {o.threads} threads, {o.comments} comments "
+                f"in {seconds:.1f}s → {where}")
+    return (f"built {o.threads} threads ({o.rendered} rendered, {o.threads - o.rendered} "
+            f"reused), {o.comments} comments, {o.files} files, {_size(o.bytes)} "
+            f"in {seconds:.1f}s → {where}")
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1000
+    return str(n)
 
 
 class _Progress:
-    """Threads done / total and a last summary line, on a terminal only (and not with -q)."""
+    """Threads done / total, on a terminal only (and not with -q)."""
 
     def __init__(self, total: int, quiet: bool) -> None:
         self.total, self.n = total, 0
@@ -143,6 +257,6 @@ class _Progress:
             sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.n}/{self.total} threads")
             sys.stderr.flush()
 
-    def done(self, line: str) -> None:
-        if self.tty:
-            sys.stderr.write("\r\033[K" + line + "\n")
+    def clear(self) -> None:
+        if self.tty and self.n:
+            sys.stderr.write("\r\033[K")

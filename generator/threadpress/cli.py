@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="parallel render processes (default: number of CPUs)")
     build.add_argument("-q", "--quiet", action="store_true", help="no progress or summary")
     build.add_argument("--strict", action="store_true", help="fail on warnings too")
+    build.add_argument("--clean", action="store_true",
+                       help="ignore the build state and render every thread (a cold build)")
     build.set_defaults(run=_build)
 
     imp = sub.add_parser("import", help="convert saved discussions into thread files")
@@ -87,7 +89,7 @@ def _build(args: argparse.Namespace) -> int:
 
     return build_site(Path(args.site), output=args.output and Path(args.output),
                       base_url=args.base_url, theme=args.theme, jobs=args.jobs, quiet=args.quiet,
-                      strict=args.strict)
+                      strict=args.strict, clean=args.clean)
 
 
 def _import(args: argparse.Namespace) -> int:

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import tree
+from . import routes, tree
 from .errors import Diagnostic, Field, ThreadpressError
 from .model import FORMATS, SORTS, Comment, Thread
 from .parse import locate, parse
@@ -68,24 +68,33 @@ def load_content(content_dir: Path, sort: str = "original") -> Loaded:
 
 
 def _load_files(content_dir: Path, sort: str, result: Loaded) -> None:
-    slugs: dict[str, str] = {}
     for path in thread_files(content_dir):
         rel = path.relative_to(content_dir)
         slug = PurePosixPath(rel.as_posix()).with_suffix("").as_posix()
-        name = display_path(path)
-        data = path.read_bytes()
-        thread, diags = load_bytes(data, name, slug, sort)
+        thread, diags = load_bytes(path.read_bytes(), display_path(path), slug, sort)
         result.diagnostics.extend(diags)
-        if thread is None:
+        if thread is not None:
+            result.threads.append(thread)
+    # two threads on one path: the same rule, from the same module, as the build's
+    clashes = place(routes.collisions((t.slug, t.path) for t in result.threads))
+    if clashes:
+        result.diagnostics.extend(clashes)
+        bad = {d.file for d in clashes}
+        result.threads = [t for t in result.threads if t.path not in bad]
+
+
+def place(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """Give line and column to diagnostics about thread files, by reading each file once."""
+    by_file: dict[str, list[Diagnostic]] = {}
+    for d in diags:
+        by_file.setdefault(d.file, []).append(d)
+    for name, group in by_file.items():
+        try:
+            text = Path(name).read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError):
             continue
-        if thread.slug in slugs:
-            d = Diagnostic(f"slug {thread.slug!r} is already used by {slugs[thread.slug]}", name,
-                           field=("slug",))
-            # the file loaded, so it is UTF-8: place the message in the text already read
-            result.diagnostics.extend(_placed([d], data.decode("utf-8-sig"), name))
-            continue
-        slugs[thread.slug] = name
-        result.threads.append(thread)
+        _placed(group, text, name)
+    return diags
 
 
 def display_path(path: Path) -> str:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
+
+from .routes import slug_dir
 
 FORMATS = ("markdown", "html", "text")
 SORTS = ("original", "oldest", "newest", "score")
@@ -85,3 +88,27 @@ class Thread:
 
     def replies(self, c: Comment) -> list[Comment]:
         return [self.comment(i) for i in c.children]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A thread as site-wide pages (index, sitemap) need it, without its comments."""
+
+    slug: str
+    file: str
+    id: str
+    title: str
+    url: str | None = None        # safe http(s) links only
+    source: str | None = None
+    domain: str | None = None
+    author: str | None = None
+    created: datetime | None = None
+    points: int | None = None
+    tags: tuple[str, ...] = ()
+    count: int = 0                # comments
+    updated: datetime | None = None   # the newest comment's time (or the thread's)
+
+    @property
+    def href(self) -> str:
+        """The thread's folder from the site root, URL-encoded (for index templates)."""
+        return quote(slug_dir(self.slug))

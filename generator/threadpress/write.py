@@ -1,38 +1,57 @@
-"""Atomic, deterministic output: build into a folder beside the target, then swap it in."""
+"""The output sink: build into a staging folder beside the target, then swap it in.
+
+Safety rules, in the order a build meets them:
+- One build of an output at a time: a lock file beside it (`.<name>.lock`); a second build waits.
+- A build only ever deletes folders it made itself: staging and retired folders carry the
+  marker file and a name of the form `.<name>.threadpress-<kind>-<pid>-<random>`.
+- Unchanged threads are not copied: at commit time their folders are moved (renamed, O(1))
+  from the live output into the staging folder, just before the swap. A journal written first
+  lists every move, so a build killed in that short window is undone by the next build before
+  it deletes anything: at every instant there is a complete site at the output path, or the
+  journal that restores it.
+"""
 
 from __future__ import annotations
 
+import errno
+import json
 import os
+import secrets
 import shutil
+import sys
 from contextlib import contextmanager
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Iterator
 
 from .errors import ThreadpressError
+from .routes import MARKER, is_inside
 
-MARKER = ".threadpress-output"   # lets a rebuild know the folder it replaces is its own
+FILE_MODE = 0o644      # pages are read by a web server that may run as another user
+DIR_MODE = 0o755
 
 
 class Staging:
-    """A temporary output folder; every write is checked to stay inside it."""
+    """A folder being filled with one build's output; every write is checked to stay inside."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.files = 0
+        self.bytes = 0
 
     def write(self, rel: str, data: str | bytes) -> None:
         path = self.path(rel)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        try:
+            _write_file(path, raw)
+        except OSError as e:
+            raise _os_error(e, path) from None
         self.files += 1
+        self.bytes += len(raw)
 
     def path(self, rel: str) -> Path:
-        parts = PurePosixPath(rel).parts
-        if not parts or PurePosixPath(rel).is_absolute() or any(p in ("..", ".") for p in parts) \
-                or "\\" in rel or "\x00" in rel:
+        if not is_inside(rel):
             raise ThreadpressError.one(f"refusing to write {rel!r}: outside the output folder")
-        return self.root.joinpath(*parts)
+        return self.root.joinpath(*rel.split("/"))
 
     def copy_tree(self, src: Path, rel: str) -> None:
         for path in sorted(src.rglob("*")):
@@ -40,44 +59,163 @@ class Staging:
                 self.write(f"{rel}/{path.relative_to(src).as_posix()}", path.read_bytes())
 
 
-@contextmanager
-def staged(output: Path) -> Iterator[Staging]:
-    """Yield a staging folder; on success it replaces `output`, on any failure it vanishes."""
-    output = output.resolve()
-    _check_replaceable(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale(output)
-    tmp = output.parent / f".{output.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
+def _write_file(path: Path, raw: bytes) -> None:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
     try:
-        stage = Staging(tmp)
-        stage.write(MARKER, "This folder is built by threadpress; a build replaces it whole.\n")
-        yield stage
-        _swap(tmp, output)
+        fd = os.open(path, flags, FILE_MODE)
+    except FileNotFoundError:
+        _makedirs(path.parent)
+        fd = os.open(path, flags, FILE_MODE)
+    with os.fdopen(fd, "wb") as f:
+        if _UMASK_STRIPS:
+            os.fchmod(f.fileno(), FILE_MODE)
+        f.write(raw)
+
+
+def _makedirs(path: Path) -> None:
+    """mkdir -p, with modes a web server can read whatever the umask (no recursion)."""
+    missing = []
+    while not path.is_dir():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(DIR_MODE)
+        except FileExistsError:   # another I/O thread made it first
+            continue
+        if _UMASK_STRIPS:
+            os.chmod(folder, DIR_MODE)
+
+
+def _umask_strips() -> bool:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return bool(mask & 0o055)
+
+
+_UMASK_STRIPS = _umask_strips()
+
+
+def _os_error(e: OSError, path: Path) -> ThreadpressError:
+    """A file-system failure as a user-facing message naming the path."""
+    reason = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded",
+              errno.ENAMETOOLONG: "the name is too long for the file system",
+              errno.EACCES: "permission denied", errno.EROFS: "the file system is read-only",
+              errno.ENOTDIR: "a part of the path is a file, not a folder",
+              }.get(e.errno or 0, e.strerror or str(e))
+    return ThreadpressError.one(f"cannot write: {reason}", path)
+
+
+class Output:
+    """The live output folder and the bookkeeping around it (lock, journal, staging)."""
+
+    def __init__(self, output: Path) -> None:
+        self.path = Path(os.path.abspath(output))
+        name = self.path.name
+        self.parent = self.path.parent
+        self.lock_path = self.parent / f".{name}.lock"
+        self.journal = self.parent / f".{name}.threadpress-journal"
+        self.prefix = f".{name}.threadpress-"
+
+    def check_replaceable(self) -> None:
+        out = self.path
+        if out.exists() and not out.is_dir():
+            raise ThreadpressError.one(f"output {out} exists and is not a folder")
+        if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
+            raise ThreadpressError.one(
+                f"refusing to replace {out}: it has files and was not built by threadpress "
+                f"(no {MARKER}); empty it or choose another folder with -o")
+
+    def new_folder(self, kind: str) -> Path:
+        folder = self.parent / f"{self.prefix}{kind}-{os.getpid()}-{secrets.token_hex(4)}"
+        folder.mkdir(mode=DIR_MODE)
+        os.chmod(folder, DIR_MODE)
+        (folder / MARKER).write_text(f"threadpress {kind} folder; a build removes it.\n")
+        return folder
+
+    def recover(self) -> None:
+        """Undo a commit that was killed half-way (see the module's docstring)."""
+        if not self.journal.exists():
+            return
+        try:
+            entry = json.loads(self.journal.read_text())
+            stage, moved = Path(entry["stage"]), entry["moved"]
+        except (OSError, ValueError, KeyError, TypeError):
+            print(f"warning: ignoring an unreadable build journal {self.journal}", file=sys.stderr)
+            self.journal.unlink(missing_ok=True)
+            return
+        if self.path.is_dir() and stage.is_dir() and stage.parent == self.parent:
+            for rel in moved:
+                src, dst = stage / rel, self.path / rel
+                if src.exists() and not dst.exists():
+                    dst.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(src, dst)
+        self.journal.unlink(missing_ok=True)
+
+    def remove_leftovers(self) -> None:
+        """Staging and retired folders of builds that were killed (ours only: marker + name)."""
+        for folder in self.parent.glob(self.prefix + "*"):
+            if folder.is_dir() and not folder.is_symlink() and (folder / MARKER).is_file():
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def commit(self, stage: Path, reused: list[str]) -> None:
+        """Move the reused entries of the live output into `stage`, then swap `stage` in."""
+        if reused and self.path.is_dir():
+            self.journal.write_text(json.dumps({"stage": str(stage), "moved": reused}))
+            for rel in reused:
+                dst = stage / rel
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(self.path / rel, dst)
+        old = None
+        if self.path.exists():
+            old = self.parent / f"{self.prefix}old-{os.getpid()}-{secrets.token_hex(4)}"
+            os.replace(self.path, old)
+        os.replace(stage, self.path)
+        self.journal.unlink(missing_ok=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def locked(output: Output, quiet: bool = False) -> Iterator[None]:
+    """Hold the output's lock; a second build of the same output waits for the first."""
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(output.lock_path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    except OSError as e:
+        raise _os_error(e, output.lock_path) from None
+    try:
+        _lock(fd, output, quiet)
+        yield
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        os.close(fd)   # closing releases the lock
 
 
-def _check_replaceable(output: Path) -> None:
-    if output.exists() and not output.is_dir():
-        raise ThreadpressError.one(f"output {output} exists and is not a folder")
-    if output.is_dir() and any(output.iterdir()) and not (output / MARKER).exists():
-        raise ThreadpressError.one(
-            f"refusing to replace {output}: it has files and was not built by threadpress "
-            f"(no {MARKER}); empty it or choose another folder with -o")
+def _lock(fd: int, output: Output, quiet: bool) -> None:
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock, as before
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        if not quiet:
+            print(f"waiting for another build of {output.path} to finish…", file=sys.stderr)
+        fcntl.flock(fd, fcntl.LOCK_EX)
 
 
-def _remove_stale(output: Path) -> None:
-    """Folders left by a build that was killed before it could clean up."""
-    for stale in output.parent.glob(f".{output.name}.*-*"):
-        if stale.is_dir():
-            shutil.rmtree(stale, ignore_errors=True)
-
-
-def _swap(new: Path, output: Path) -> None:
-    old = output.parent / f".{output.name}.old-{os.getpid()}"
-    if output.exists():
-        os.replace(output, old)
-    os.replace(new, output)
-    shutil.rmtree(old, ignore_errors=True)
+@contextmanager
+def staged(output_path: Path, quiet: bool = True) -> Iterator[Staging]:
+    """Yield a staging folder; on success it replaces the output whole, on failure it vanishes."""
+    output = Output(output_path)
+    with locked(output, quiet):
+        output.recover()
+        output.check_replaceable()
+        output.remove_leftovers()
+        stage = output.new_folder("staging")
+        try:
+            yield Staging(stage)
+            output.commit(stage, [])
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)

@@ -9,23 +9,19 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterator
-from urllib.parse import quote, urlsplit
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 import jinja2
 from markupsafe import Markup
 
-from .. import __version__
+from .. import __version__, routes
 from ..config import Config
 from ..errors import ThreadpressError
-from ..model import Thread
+from ..model import Summary, Thread
 from ..times import iso
 from . import bodies, views
 from .views import CommentView, ThreadView
-
-THREAD_TO_COMMENT = "../../"   # from <slug>/c/<id>/ back to <slug>/
-
 
 def builtin_themes() -> Path:
     return Path(str(resources.files("threadpress.themes")))
@@ -57,6 +53,7 @@ class Renderer:
 
     def __init__(self, theme: Theme, config: Config) -> None:
         self.config = config
+        self.links = routes.Links(config.base_url)
         self.zone = ZoneInfo(config.timezone)
         self.env = jinja2.Environment(
             loader=jinja2.ChoiceLoader([
@@ -80,7 +77,7 @@ class Renderer:
 
     def permalink(self, v: CommentView) -> str:
         """A comment's own address from the thread page: its page, or its anchor without pages."""
-        return f"c/{v.enc}/" if self.config.comment_pages else f"#{v.anchor}"
+        return f"{routes.COMMENTS}/{v.enc}/" if self.config.comment_pages else f"#{v.anchor}"
 
     def page(self, template: str, **context: Any) -> str:
         try:
@@ -111,56 +108,55 @@ def plural(n: int, one: str, many: str | None = None) -> str:
 def thread_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
     """(path, text) for a thread's page, its JSON and, when enabled, its comment pages."""
     view = views.thread_view(thread)
-    base = thread.slug + "/"          # where files go
-    href = view.href                  # the same, URL-encoded, for links
-    root = "../" * (thread.slug.count("/") + 1)
+    slug = thread.slug
+    page = routes.thread_page(slug)
     snippets = [r.comment_html(v, view, "") for v in view.comments]
-    yield base + "index.html", r.page(
-        "thread.html", thread=view, comments=view.comments, snippets=snippets, root=root,
-        canonical=_canonical(r.config, href), description=_describe(thread.body))
-    yield base + "thread.json", thread_json(thread)
+    yield page, r.page(
+        "thread.html", thread=view, comments=view.comments, snippets=snippets,
+        root=r.links.href(page, ""), thread_root="",
+        canonical=r.links.absolute(page), description=_describe(thread.body))
+    yield routes.thread_json(slug), thread_json(thread)
     if not r.config.comment_pages:
         return
     del snippets
+    # Every comment page sits at the same depth below its thread page: one prefix serves all.
+    first = routes.comment_page(slug, view.comments[0].id) if view.comments else page
+    to_thread = r.links.href(first, routes.slug_dir(slug))
+    to_root = r.links.href(first, "")
     # Each comment is rendered once for comment pages and reused by every page that shows it:
     # ancestors, the comment itself and its replies. The chain is capped, so output stays linear.
-    sub = [r.comment_html(v, view, THREAD_TO_COMMENT) for v in view.comments]
+    sub = [r.comment_html(v, view, to_thread) for v in view.comments]
     depth = r.config.context_depth
-    for i, v in enumerate(view.comments):
+    for v in view.comments:
         chain = thread.ancestors(v.c, limit=depth)
         cut = chain[0].parent if chain and chain[0].parent is not None else None
-        yield f"{base}c/{v.enc}/index.html", r.page(
+        path = routes.comment_page(slug, v.id)
+        yield path, r.page(
             "comment.html", thread=view, comment=v,
-            snippet=r.comment_html(v, view, THREAD_TO_COMMENT, current=True),
+            snippet=r.comment_html(v, view, to_thread, current=True),
             ancestors=[sub[a.index] for a in chain],
             replies=[sub[thread.positions[k]] for k in v.c.children],
             more_above=None if cut is None else view.comments[thread.positions[cut]],
-            root=root + "../../", canonical=_canonical(r.config, f"{href}c/{v.enc}/"),
+            root=to_root, thread_root=to_thread, canonical=r.links.absolute(path),
             description=_describe(v.c.body))
 
 
-def index_pages(r: Renderer, threads: list[ThreadView]) -> Iterator[tuple[str, str]]:
+def index_pages(r: Renderer, threads: list[Summary]) -> Iterator[tuple[str, str]]:
     """The paginated list of threads: index.html, page/2/index.html, …"""
     per = r.config.per_page
     pages = max(1, -(-len(threads) // per))
     for n in range(1, pages + 1):
-        path = "index.html" if n == 1 else f"page/{n}/index.html"
-        root = "" if n == 1 else "../../"
+        path = routes.index_page(n)
         yield path, r.page(
             "index.html", threads=threads[(n - 1) * per: n * per], page=n, pages=pages,
-            root=root, page_url=lambda k, root=root: root + ("" if k == 1 else f"page/{k}/"),
-            canonical=_canonical(r.config, "" if n == 1 else f"page/{n}/"),
-            description=r.config.description)
+            root=r.links.href(path, ""),
+            page_url=lambda k, here=path: r.links.href(here, routes.folder_of(routes.index_page(k))),
+            canonical=r.links.absolute(path), description=r.config.description)
 
 
 def not_found_page(r: Renderer) -> str:
     """404.html is served at any depth, so its links start from base_url or the domain's root."""
-    root = urlsplit(r.config.base_url).path or "/" if r.config.base_url else "/"
-    return r.page("404.html", root=r.config.base_url or root, canonical=None, description="")
-
-
-def _canonical(config: Config, path: str) -> str | None:
-    return config.base_url + path if config.base_url else None
+    return r.page("404.html", root=r.config.base_url or "/", canonical=None, description="")
 
 
 def _describe(body: str, limit: int = 200) -> str:
@@ -171,7 +167,7 @@ def _describe(body: str, limit: int = 200) -> str:
 
 
 def thread_json(thread: Thread) -> str:
-    """The normalised thread, for readers and tools: flat comments in pre-order."""
+    """The normalised thread, for readers and tools: flat comments in pre-order, compact."""
     data = {
         "id": thread.id, "slug": thread.slug, "title": thread.title, "url": thread.url,
         "source": thread.source, "author": thread.author, "created": iso(thread.created) or None,
@@ -185,7 +181,8 @@ def thread_json(thread: Thread) -> str:
             "format": c.format, "body": c.body, "orphan": c.orphan, "extra": c.extra,
         } for c in thread.comments],
     }
-    return json.dumps(data, ensure_ascii=False, indent=1, default=_json_default) + "\n"
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"),
+                      default=_json_default) + "\n"
 
 
 def _json_default(v: Any) -> Any:
@@ -196,9 +193,10 @@ def _json_default(v: Any) -> Any:
     return str(v)
 
 
-def sitemap(config: Config, threads: list[Thread]) -> str:
+def sitemap(r: Renderer, threads: list[Summary]) -> str:
     """sitemap.xml of the index and thread pages; only with base_url, since it needs absolute URLs."""
-    urls = [config.base_url] + [config.base_url + quote(t.slug) + "/" for t in threads]
+    urls = [r.links.absolute(routes.INDEX)] + [
+        r.links.absolute(routes.thread_page(t.slug)) for t in threads]
     body = "".join(f"  <url><loc>{escape(u)}</loc></url>\n" for u in urls)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + body + "</urlset>\n")

@@ -10,8 +10,9 @@ from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup
 
-from ..anchors import anchor, encode_id
-from ..model import Comment, Thread
+from .. import routes
+from ..anchors import anchor
+from ..model import Comment, Summary, Thread
 from . import bodies
 
 INDENT_CAP = 12   # visual indentation stops growing here; the depth number stays visible
@@ -66,8 +67,8 @@ class ThreadView:
 
     @property
     def href(self) -> str:
-        """The thread page's path from the site root, URL-encoded."""
-        return quote(self.t.slug) + "/"
+        """The thread page's folder from the site root, URL-encoded."""
+        return quote(routes.slug_dir(self.t.slug))
 
 
 def safe_url(url: str | None) -> str | None:
@@ -99,13 +100,16 @@ def domain(url: str | None) -> str | None:
 
 
 def thread_view(thread: Thread) -> ThreadView:
-    view = summary_view(thread)
+    url = safe_url(thread.url)
+    view = ThreadView(t=thread, html=Markup(""), url=url, source=safe_url(thread.source),
+                      domain=domain(url), comments=[], count=len(thread.comments))
     on_hn = domain(view.source) == "news.ycombinator.com"
     known = thread.positions.__contains__
     quoted: dict[str, list[str]] = {}
     views: list[CommentView] = []
     roots: list[Ref | None] = []
-    refs = [Ref(c.id, encode_id(c.id), anchor(c.id), c.author) for c in thread.comments]
+    refs = [Ref(c.id, quote(routes.comment_segment(c.id)), anchor(c.id), c.author)
+            for c in thread.comments]
     for i, c in enumerate(thread.comments):
         links: list[str] = []
         # a deleted comment may keep its text (Reddit keeps it when only the account is gone)
@@ -134,12 +138,16 @@ def thread_view(thread: Thread) -> ThreadView:
     return view
 
 
-def summary_view(thread: Thread) -> ThreadView:
-    """A thread as the index lists it (no bodies rendered, no comment views); thread_view
-    fills in the rest."""
+def summary(thread: Thread) -> Summary:
+    """What site pages need of a thread: small, picklable, kept in the build state."""
     url = safe_url(thread.url)
-    return ThreadView(t=thread, html=Markup(""), url=url, source=safe_url(thread.source),
-                      domain=domain(url), comments=[], count=len(thread.comments))
+    times = [c.created for c in thread.comments if c.created]
+    return Summary(
+        slug=thread.slug, file=thread.path, id=thread.id, title=thread.title, url=url,
+        source=safe_url(thread.source), domain=domain(url), author=thread.author,
+        created=thread.created, points=thread.points, tags=tuple(thread.tags),
+        count=len(thread.comments), updated=max(times + ([thread.created] if thread.created else []),
+                                                default=None))
 
 
 def _groups(views: list[CommentView]) -> None:
@@ -158,7 +166,7 @@ def _groups(views: list[CommentView]) -> None:
         views[-1].close_after = len(open_depths)
 
 
-def sort_threads(threads: list[Thread], order: str) -> list[Thread]:
+def sort_threads(threads: list[Summary], order: str) -> list[Summary]:
     """The index order: newest or oldest first (undated last), or by title; ties by slug."""
     if order == "title":
         return sorted(threads, key=lambda t: (t.title.casefold(), t.slug))

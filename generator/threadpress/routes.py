@@ -1,0 +1,167 @@
+"""The route table: every output path and URL of a site, and the rules that keep them apart.
+
+Nothing else builds paths. A thread with slug `S` owns `S/index.html`, `S/thread.json` and the
+folder `S/c/` (a page per comment, `S/c/<id>/index.html`); the site owns the top-level names in
+`RESERVED`. Paths are worked out from small per-thread summaries before anything is rendered, so
+two things that would land on one file are an error naming both sources, at `check` and `build`.
+
+Path segments longer than the file system's limit (255 bytes) get a stable shortened form: a
+readable prefix, `~~`, and a hash of the whole segment. A raw `~` never survives the id encoding
+(it becomes `~7E`), so a shortened segment cannot equal any other id's segment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Iterable
+from urllib.parse import quote
+
+from .anchors import encode_id
+from .errors import Diagnostic
+
+NAME_MAX = 255                      # bytes in one file name, on every common file system
+HASH_CHARS = 16
+MARKER = ".threadpress-output"     # lets a rebuild know the folder it replaces is its own
+
+THREAD_PAGE = "index.html"
+THREAD_JSON = "thread.json"
+COMMENTS = "c"
+THREAD_OWNS = (THREAD_PAGE, THREAD_JSON, COMMENTS)   # names under a thread's folder
+
+INDEX = "index.html"
+PAGES = "page"                      # page/2/index.html, …
+NOT_FOUND = "404.html"
+STATIC = "static"
+SITEMAP = "sitemap.xml"
+# Top-level names the site uses or will use; a thread slug may not start with one of them.
+RESERVED = frozenset({INDEX, NOT_FOUND, PAGES, STATIC, SITEMAP, MARKER, ".nojekyll", "CNAME",
+                      "robots.txt", "feed.xml", "tags", "authors", "search", "pagefind",
+                      "sitemaps"})
+
+
+def segment(name: str) -> str:
+    """A path segment that fits the file system: itself, or a readable prefix plus a hash."""
+    raw = name.encode("utf-8", "surrogatepass")
+    if len(raw) <= NAME_MAX:
+        return name
+    digest = hashlib.blake2b(raw, digest_size=HASH_CHARS // 2).hexdigest()
+    keep = raw[: NAME_MAX - 2 - len(digest) - 40].decode("utf-8", "ignore")  # whole characters
+    return f"{keep}~~{digest}"
+
+
+def slug_dir(slug: str) -> str:
+    """A thread's folder, relative to the output root, with a trailing slash."""
+    return "/".join(segment(p) for p in slug.split("/")) + "/"
+
+
+def comment_segment(cid: str) -> str:
+    return segment(encode_id(cid))
+
+
+def thread_page(slug: str) -> str:
+    return slug_dir(slug) + THREAD_PAGE
+
+
+def thread_json(slug: str) -> str:
+    return slug_dir(slug) + THREAD_JSON
+
+
+def comment_dir(slug: str, cid: str) -> str:
+    return f"{slug_dir(slug)}{COMMENTS}/{comment_segment(cid)}/"
+
+
+def comment_page(slug: str, cid: str) -> str:
+    return comment_dir(slug, cid) + "index.html"
+
+
+def index_page(n: int) -> str:
+    """Page n (from 1) of the thread index."""
+    return INDEX if n == 1 else f"{PAGES}/{n}/index.html"
+
+
+def asset(name: str) -> str:
+    return f"{STATIC}/{name}"
+
+
+def thread_entries(slug: str, comment_pages: bool) -> list[str]:  # pages: any at all
+    """What a thread's build owns, as paths relative to the output root (files and folders)."""
+    base = slug_dir(slug)
+    owned = [base + THREAD_PAGE, base + THREAD_JSON]
+    return owned + [base + COMMENTS] if comment_pages else owned
+
+
+def folder_of(path: str) -> str:
+    """The folder a page is served from: `a/b/index.html` → `a/b/`, `404.html` → ``."""
+    return path.rsplit("/", 1)[0] + "/" if "/" in path else ""
+
+
+@dataclass(frozen=True)
+class Links:
+    """URLs between pages: relative to the page that links, or absolute from `base_url`.
+
+    `offline` makes every link to a folder end in `index.html`, so that a copy of the site
+    opened from the disk navigates (no web server turns `thread/` into `thread/index.html`)."""
+
+    base_url: str = ""
+    offline: bool = False
+
+    def href(self, page: str, target: str) -> str:
+        """A relative URL from the page at path `page` to the file or folder `target`
+        (a folder ends in `/`); URL-encoded."""
+        here = folder_of(page).split("/")[:-1]
+        there = target.split("/")
+        common = 0
+        while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
+            common += 1
+        rel = "../" * (len(here) - common) + "/".join(there[common:])
+        if self.offline and (rel == "" or rel.endswith("/")):
+            rel += "index.html"
+        return quote(rel)
+
+    def absolute(self, target: str) -> str | None:
+        """The absolute URL of a file or folder, when the site's base_url is known."""
+        if not self.base_url:
+            return None
+        return self.base_url + quote(target.removesuffix("index.html") if target.endswith(
+            "/index.html") or target == "index.html" else target)
+
+
+def collisions(slugs: Iterable[tuple[str, str]]) -> list[Diagnostic]:
+    """Two threads whose files would land on one path: one slug twice, a slug inside another
+    thread's own files (its page, JSON or comment pages) or on a name the site uses.
+
+    `slugs` holds (slug, file it came from). Needs slugs only: comment pages live inside their
+    thread's `c/` folder and their segments are one-to-one within a thread."""
+    diags: list[Diagnostic] = []
+    owner: dict[str, str] = {}
+    pairs = sorted(slugs, key=lambda p: (p[0], p[1]))
+    for slug, source in pairs:
+        folder = slug_dir(slug)
+        if folder in owner:
+            diags.append(Diagnostic(f"slug {slug!r} is also the slug of {owner[folder]}; both "
+                                    "would be written to one folder", source, field=("slug",)))
+            continue
+        owner[folder] = source
+    for slug, source in pairs:
+        parts = slug_dir(slug).split("/")[:-1]
+        if parts[0] in RESERVED:
+            diags.append(Diagnostic(f"slug {slug!r} lands on {parts[0]!r}, which the site itself "
+                                    "uses; choose another slug", source, field=("slug",)))
+            continue
+        for i in range(1, len(parts)):
+            above = "/".join(parts[:i]) + "/"
+            if above in owner and parts[i] in THREAD_OWNS:
+                diags.append(Diagnostic(
+                    f"slug {slug!r} lands inside the files of thread {owner[above]} "
+                    f"({above}{parts[i]}); choose another slug", source, field=("slug",)))
+                break
+    return diags
+
+
+def is_inside(rel: str) -> bool:
+    """A relative output path that stays inside the output folder."""
+    p = PurePosixPath(rel)
+    return bool(rel) and not p.is_absolute() and all(part not in ("..", ".") for part in p.parts) \
+        and "\\" not in rel and "\x00" not in rel

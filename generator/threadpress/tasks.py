@@ -1,0 +1,144 @@
+"""Units of build work as plain values: a thread file's path in, its pages and summary out.
+
+A `Task` names one thread file and the `Spec` its pages depend on; `run` loads that one file,
+renders it into the staging folder and returns a `Result`. Nothing is shared through globals
+set before a fork, so a serial loop, a process pool under any start method (or, one day, a
+cluster) can run the same tasks. Each worker process builds its renderer once per spec.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, fields
+from importlib import resources
+from pathlib import Path
+
+from . import __version__, routes
+from .config import Config
+from .errors import Diagnostic, ThreadpressError
+from .load import load_bytes
+from .model import Summary
+from .render import pages, views
+from .write import Staging
+
+IO_THREADS = 4
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What every thread page depends on besides its own file; `key` hashes all of it."""
+
+    config: Config
+    theme: pages.Theme
+    key: str
+
+
+@dataclass(frozen=True)
+class Task:
+    rel: str          # the file's path under content/, as posix
+    path: str         # where to read it
+    name: str         # how messages name it
+    slug: str         # the slug its path gives (the file may set another)
+    stage: str        # the staging folder to write into
+    spec: Spec
+
+
+@dataclass
+class Result:
+    rel: str
+    summary: Summary | None          # None when the file has errors
+    entries: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    hash: str = ""
+    stat: tuple[int, int, int] = (0, 0, 0)
+    files: int = 0
+    bytes: int = 0
+
+
+def make_spec(config: Config, theme: pages.Theme) -> Spec:
+    """The spec and its key: the config, every theme file a template can reach, the code."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{__version__}\0{[(f.name, getattr(config, f.name)) for f in fields(config)]!r}"
+             .encode("utf-8", "surrogateescape"))
+    for folder in (*theme.template_dirs, *theme.static_dirs, pages.builtin_themes(), _code()):
+        _hash_tree(h, folder)
+    return Spec(config, theme, h.hexdigest())
+
+
+def _code() -> Path:
+    return Path(str(resources.files("threadpress")))
+
+
+def _hash_tree(h: "hashlib._Hash", folder: Path) -> None:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            h.update(path.relative_to(folder).as_posix().encode("utf-8", "surrogateescape") + b"\0")
+            h.update(path.read_bytes())
+
+
+_RENDERERS: dict[str, pages.Renderer] = {}
+
+
+def renderer(spec: Spec) -> pages.Renderer:
+    r = _RENDERERS.get(spec.key)
+    if r is None:
+        _RENDERERS.clear()
+        r = _RENDERERS[spec.key] = pages.Renderer(spec.theme, spec.config)
+    return r
+
+
+def run(task: Task) -> Result:
+    """Load one thread file and write its pages into the staging folder."""
+    from .state import file_hash  # here, not at the top: state imports this module's neighbours
+
+    st = os.stat(task.path)
+    with open(task.path, "rb") as f:
+        data = f.read()
+    result = Result(task.rel, None, hash=file_hash(task.rel, data),
+                    stat=(st.st_size, st.st_mtime_ns, st.st_ino))
+    thread, result.diagnostics = load_bytes(data, task.name, task.slug, task.spec.config.sort)
+    del data
+    if thread is None:
+        return result
+    try:
+        result.files, result.bytes = _write_pages(renderer(task.spec), thread, Path(task.stage))
+    except ThreadpressError as e:
+        result.diagnostics.extend(e.diagnostics)
+        return result
+    result.summary = views.summary(thread)
+    result.entries = routes.thread_entries(
+        thread.slug, task.spec.config.comment_pages and bool(thread.comments))
+    return result
+
+
+def _write_pages(r: pages.Renderer, thread, root: Path) -> tuple[int, int]:
+    stage = Staging(root)
+    files = size = 0
+    # Writing a page is mostly waiting on mkdir/open; a few I/O threads overlap that wait
+    # with rendering the next page (the GIL is released during those system calls).
+    with ThreadPoolExecutor(max_workers=IO_THREADS) as io:
+        pending: deque = deque()
+        for path, text in pages.thread_pages(r, thread):
+            raw = text.encode("utf-8")
+            files, size = files + 1, size + len(raw)
+            pending.append(io.submit(stage.write, path, raw))
+            if len(pending) > 8 * IO_THREADS:  # bounded: pages are not all held in memory
+                pending.popleft().result()
+        for f in pending:
+            f.result()
+    return files, size
+
+
+def worker_init(parent: int) -> None:
+    """In each worker process: exit when the parent dies, so a killed build leaves no orphans."""
+    def watch() -> None:
+        import time
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+    threading.Thread(target=watch, daemon=True).start()
