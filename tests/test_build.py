@@ -73,16 +73,29 @@ def test_example_reply_and_parent_links_point_at_the_right_comments(example):
                 (None if c.parent is None else "#" + anchor(c.parent))
 
 
+def _excerpt_targets(doc: Element, cls: str) -> list[str]:
+    """Where each excerpt of a comment page's list `cls` links: the fragment or the folder."""
+    lst = doc.find("ol", cls)
+    return [] if lst is None else [li.find("a").attrs["href"] for li in lst.find_all("li")]
+
+
 def test_example_comment_pages_show_exactly_the_chain_itself_and_replies(example):
     site, out = example
     for thread in load_content(site / "content").threads:
         for c in thread.comments:
             doc = parse_file(out / thread.slug / "c" / encode_id(c.id) / "index.html")
-            shown = [el.attrs["id"] for el in comment_articles(doc)]
-            chain = [anchor(a.id) for a in thread.ancestors(c)]
-            assert shown == chain + [anchor(c.id)] + [anchor(k) for k in c.children]
-            current = [el for el in comment_articles(doc) if "current" in el.classes]
-            assert [el.attrs["id"] for el in current] == [anchor(c.id)]
+            # the comment itself in full, once; no other comment in full
+            assert [el.attrs["id"] for el in comment_articles(doc)] == [anchor(c.id)]
+            assert "current" in comment_articles(doc)[0].classes
+            # its ancestors and replies as excerpts, linking to their anchors / their pages
+            chain = [f"../../#{anchor(a.id)}" for a in thread.ancestors(c)]
+            assert _excerpt_targets(doc, "ancestors") == chain
+            assert _excerpt_targets(doc, "reply-list") == [
+                f"../../c/{encode_id(k)}/" for k in c.children]
+            for li, a in zip(doc.find("ol", "ancestors").find_all("li") if chain else [],
+                             thread.ancestors(c)):
+                assert li.find("a").text == (
+                    "[deleted]" if a.deleted else a.author or "anonymous")
             back = doc.find("a", cls="back")
             assert back.attrs["href"] == f"../../#{anchor(c.id)}"
             assert doc.find("title").text.startswith(c.author or "[deleted]")
@@ -222,8 +235,9 @@ def test_context_chain_is_capped(tmp_path):
     assert build_site(site, quiet=True) == 0
     page = site / "output" / "d" / "c" / str(n - 1) / "index.html"
     doc = parse_file(page)
-    shown = [el.attrs["id"] for el in comment_articles(doc)]
-    assert shown == [anchor(str(i)) for i in range(n - 51, n)]
+    assert [el.attrs["id"] for el in comment_articles(doc)] == [anchor(str(n - 1))]
+    assert _excerpt_targets(doc, "ancestors") == [f"../../#{anchor(str(i))}"
+                                                  for i in range(n - 51, n - 1)]
     more = doc.find("p", cls="more-above")
     hrefs = [a.attrs["href"] for a in more.find_all("a")]
     base = f"https://x.test/d/c/{n - 1}/"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -22,6 +21,9 @@ from ..model import Summary, Thread
 from ..times import iso
 from . import bodies, views
 from .views import CommentView, ThreadView
+
+DESCRIPTION = 200   # characters of a page's meta description
+
 
 def builtin_themes() -> Path:
     return Path(str(resources.files("threadpress.themes")))
@@ -64,7 +66,8 @@ class Renderer:
                                      for p in sorted(builtin_themes().iterdir())
                                      if (p / "templates").is_dir()})]),
             autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
-            lstrip_blocks=True, keep_trailing_newline=True)
+            lstrip_blocks=True, keep_trailing_newline=True,
+            auto_reload=False)   # a build reads each template once; no stat per page
         self.env.filters.update(date=self.date, iso=iso, domain=views.domain,
                                 safe_url=views.safe_url, plural=plural, rebase=rebase)
         self.env.filters["permalink"] = self.permalink
@@ -114,7 +117,7 @@ def thread_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
     yield page, r.page(
         "thread.html", thread=view, comments=view.comments, snippets=snippets,
         root=r.links.href(page, ""), thread_root="",
-        canonical=r.links.absolute(page), description=_describe(thread.body))
+        canonical=r.links.absolute(page), description=views.excerpt(view.html, DESCRIPTION))
     yield routes.thread_json(slug), thread_json(thread)
     if not r.config.comment_pages:
         return
@@ -123,9 +126,7 @@ def thread_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
     first = routes.comment_page(slug, view.comments[0].id) if view.comments else page
     to_thread = r.links.href(first, routes.slug_dir(slug))
     to_root = r.links.href(first, "")
-    # Each comment is rendered once for comment pages and reused by every page that shows it:
-    # ancestors, the comment itself and its replies. The chain is capped, so output stays linear.
-    sub = [r.comment_html(v, view, to_thread) for v in view.comments]
+    # A comment page: the comment in full; its ancestors (capped) and replies as excerpts.
     depth = r.config.context_depth
     for v in view.comments:
         chain = thread.ancestors(v.c, limit=depth)
@@ -134,11 +135,11 @@ def thread_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
         yield path, r.page(
             "comment.html", thread=view, comment=v,
             snippet=r.comment_html(v, view, to_thread, current=True),
-            ancestors=[sub[a.index] for a in chain],
-            replies=[sub[thread.positions[k]] for k in v.c.children],
+            ancestors=[view.comments[a.index] for a in chain],
+            replies=[view.comments[thread.positions[k]] for k in v.c.children],
             more_above=None if cut is None else view.comments[thread.positions[cut]],
             root=to_root, thread_root=to_thread, canonical=r.links.absolute(path),
-            description=_describe(v.c.body))
+            description=views.excerpt(v.html, DESCRIPTION))
 
 
 def index_pages(r: Renderer, threads: list[Summary]) -> Iterator[tuple[str, str]]:
@@ -157,13 +158,6 @@ def index_pages(r: Renderer, threads: list[Summary]) -> Iterator[tuple[str, str]
 def not_found_page(r: Renderer) -> str:
     """404.html is served at any depth, so its links start from base_url or the domain's root."""
     return r.page("404.html", root=r.config.base_url or "/", canonical=None, description="")
-
-
-def _describe(body: str, limit: int = 200) -> str:
-    """A plain-text summary for <meta name=description>: markup-free, one line."""
-    text = re.sub(r"<[^>]*>|[*_`>#\[\]]+|\(https?://[^)]*\)", " ", body or "")
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def thread_json(thread: Thread) -> str:

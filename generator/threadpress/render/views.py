@@ -5,6 +5,8 @@ All of it is computed in one linear pass per thread; templates only present it.
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
@@ -50,6 +52,11 @@ class CommentView:
     def id(self) -> str:
         return self.c.id
 
+    @property
+    def excerpt(self) -> str:
+        """The start of the body as one line of plain text (for context and previews)."""
+        return excerpt(self.html)
+
 
 @dataclass
 class ThreadView:
@@ -69,6 +76,19 @@ class ThreadView:
     def href(self) -> str:
         """The thread page's folder from the site root, URL-encoded."""
         return quote(routes.slug_dir(self.t.slug))
+
+
+EXCERPT_CHARS = 160
+_TAG = re.compile(r"<[^>]*>")
+
+
+def excerpt(html_text: str, limit: int = EXCERPT_CHARS) -> str:
+    """Plain text from sanitised HTML (so `&amp;` reads `&`), cut at a word near `limit`."""
+    text = " ".join(html.unescape(_TAG.sub(" ", html_text[: limit * 8])).split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[limit // 2:] else cut) + "…"
 
 
 def safe_url(url: str | None) -> str | None:
