@@ -100,8 +100,9 @@ def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: b
         entries = _entries(plan, previous, results, outcome)
         if any(not d.warning for d in outcome.diagnostics):
             return outcome
-        outcome.diagnostics.extend(place(routes.collisions(
-            (e.summary.slug, e.summary.file) for e in entries.values())))
+        clashes = place(routes.collisions((e.summary.slug, e.summary.file)
+                                          for e in entries.values()))
+        outcome.diagnostics.extend(clashes or [d for r in results for d in r.failures])
         if any(not d.warning for d in outcome.diagnostics):
             return outcome
         build_id = state.build_id(spec.key, entries)
@@ -136,10 +137,10 @@ def _plan(files: list[Path], content: Path, previous: state.State, output: Path)
     for path in files:
         rel = path.relative_to(content).as_posix()
         st = path.stat()
-        old = previous.threads.get(rel)
         stat = (st.st_size, st.st_mtime_ns, st.st_ino)
-        if old is not None and (old.stat == stat or old.hash == state.file_hash(
-                rel, path.read_bytes())) and all(os.path.lexists(output / e) for e in old.entries):
+        old = previous.threads.get(rel)
+        if old is not None and previous.unchanged(rel, stat, path.read_bytes) \
+                and all(os.path.lexists(output / e) for e in old.entries):
             kept.append(rel)
             hashes[rel] = old.hash
         else:

@@ -14,10 +14,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import __version__
 from .errors import Diagnostic
@@ -26,6 +27,7 @@ from .routes import MARKER
 
 STATE_DIR = ".threadpress"
 FORMAT = 1
+RACY_NS = 2_000_000_000   # file times coarser than this are not trusted to tell two versions apart
 
 
 @dataclass
@@ -48,6 +50,18 @@ class State:
     threads: dict[str, Entry] = field(default_factory=dict)
     files: int = 0                      # in the whole output
     bytes: int = 0
+    saved_ns: int = 0                   # when it was saved: newer stats are not trusted
+
+    def unchanged(self, rel: str, stat: tuple[int, int, int], read: "Callable[[], bytes]") -> bool:
+        """Whether a thread file is as the last build saw it. The stat alone decides only for
+        files last modified well before the state was saved: a file written in the same tick
+        as its previous version could otherwise pass for it (git's "racy clean" problem)."""
+        old = self.threads.get(rel)
+        if old is None:
+            return False
+        if old.stat == stat and stat[1] < self.saved_ns - RACY_NS:
+            return True
+        return old.hash == file_hash(rel, read())
 
 
 def state_file(site: Path, output: Path) -> Path:
@@ -86,6 +100,7 @@ def load(path: Path, output: Path, spec: str) -> tuple[State, str | None]:
             return State(spec=spec), f"build state {path} is for another output; building cold"
         state = State(spec=raw["spec"], build_id=raw["build_id"], 
                       files=int(raw["files"]), bytes=int(raw["bytes"]),
+                      saved_ns=int(raw["saved_ns"]),
                       threads={rel: _entry(e) for rel, e in raw["threads"].items()})
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return State(spec=spec), f"build state {path} is unreadable or corrupt; building cold"
@@ -108,7 +123,7 @@ def _marker_matches(output: Path, build_id: str) -> bool:
 def save(path: Path, output: Path, state: State) -> None:
     data = {"format": FORMAT, "version": __version__, "output": str(output), "spec": state.spec,
             "build_id": state.build_id, 
-            "files": state.files, "bytes": state.bytes,
+            "files": state.files, "bytes": state.bytes, "saved_ns": time.time_ns(),
             "threads": {rel: _dump_entry(e) for rel, e in sorted(state.threads.items())}}
     path.parent.mkdir(parents=True, exist_ok=True)
     ignore = path.parent / ".gitignore"

@@ -53,6 +53,9 @@ class Result:
     summary: Summary | None          # None when the file has errors
     entries: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Rendering or writing failed (a template error, a full disk, or a path that another
+    # thread's route took: then the route check names the real cause instead).
+    failures: list[Diagnostic] = field(default_factory=list)
     hash: str = ""
     stat: tuple[int, int, int] = (0, 0, 0)
     files: int = 0
@@ -104,12 +107,13 @@ def run(task: Task) -> Result:
     del data
     if thread is None:
         return result
+    result.summary = views.summary(thread)
+    if routes.collisions([(thread.slug, task.name)]):
+        return result   # a slug on a site route: reported with every other clash
     try:
         result.files, result.bytes = _write_pages(renderer(task.spec), thread, Path(task.stage))
     except ThreadpressError as e:
-        result.diagnostics.extend(e.diagnostics)
-        return result
-    result.summary = views.summary(thread)
+        result.failures.extend(e.diagnostics)
     result.entries = routes.thread_entries(
         thread.slug, task.spec.config.comment_pages and bool(thread.comments))
     return result
@@ -139,6 +143,10 @@ def worker_init(parent: int) -> None:
         import time
         while True:
             time.sleep(0.5)
-            if os.getppid() != parent:
+            try:
+                os.kill(parent, 0)   # (under forkserver the parent process is not ppid)
+            except ProcessLookupError:
                 os._exit(1)
+            except PermissionError:
+                pass
     threading.Thread(target=watch, daemon=True).start()

@@ -1,0 +1,329 @@
+"""The build engine: incremental rebuilds equal cold builds, the state is never trusted blindly,
+the output is never partial, and routes that collide are errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dom import parse_file
+from threadpress import routes
+from threadpress.build import build_site
+from threadpress.state import state_file
+
+GENERATOR = Path(__file__).resolve().parents[1] / "generator"
+
+
+def thread_text(title: str, comments: int, body: str = "hello") -> str:
+    lines = [f"title: {title!r}", "comments:"]
+    for i in range(comments):
+        parent = f", parent: '{i // 2}'" if i else ""
+        lines.append(f"  - {{id: '{i}', author: u{i % 3}, body: '{body} {i}'{parent}}}")
+    return "\n".join(lines if comments else lines[:1]) + "\n"
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def cold(site: Path, tmp: Path) -> dict[str, bytes]:
+    out = tmp / "cold"
+    assert build_site(site, output=out, quiet=True, clean=True) == 0
+    return tree_bytes(out)
+
+
+# --- random edit sequences: the incremental output always equals a cold build ---------------
+
+EDITS = st.lists(st.tuples(
+    st.sampled_from(["add", "change", "delete", "rename", "touch", "config", "template",
+                     "untemplate", "slug"]),
+    st.integers(0, 5), st.integers(0, 6)), min_size=1, max_size=6)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=EDITS)
+def test_incremental_builds_equal_cold_builds_after_any_edits(tmp_path_factory, edits):
+    tmp = tmp_path_factory.mktemp("inc")
+    site = tmp / "site"
+    content = site / "content"
+    (content / "sub").mkdir(parents=True)
+    for i in range(3):
+        (content / f"t{i}.yaml").write_text(thread_text(f"T{i}", 3 + i))
+    assert build_site(site, quiet=True) == 0
+    for kind, which, n in edits:
+        _apply(site, kind, which, n)
+        assert build_site(site, quiet=True) == 0, (kind, which, n)
+        assert tree_bytes(site / "output") == cold(site, tmp), (kind, which, n)
+
+
+def _apply(site: Path, kind: str, which: int, n: int) -> None:
+    content = site / "content"
+    files = sorted(p for p in content.rglob("*.yaml"))
+    target = files[which % len(files)] if files else None
+    if kind == "add" or target is None:
+        (content / "sub" / f"new{which}-{n}.yaml").write_text(thread_text(f"New {n}", n))
+    elif kind == "change":
+        target.write_text(thread_text(f"Changed {n}", n, body=f"edit{n}"))
+    elif kind == "delete":
+        target.unlink()
+    elif kind == "rename":
+        target.rename(target.with_name(f"renamed-{n}-{target.name}"))
+    elif kind == "touch":
+        os.utime(target, ns=(time.time_ns(), time.time_ns()))
+    elif kind == "config":
+        (site / "threadpress.yaml").write_text(
+            f"title: Site {n}\ncomment_pages: {'true' if n % 2 else 'false'}\n")
+    elif kind == "template":
+        folder = site / "themes" / "default" / "templates"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "thread.html").write_text(
+            '{% extends "default/thread.html" %}{% block title %}' + f"v{n} " +
+            "{{ thread.t.title }}{% endblock %}")
+    elif kind == "untemplate":
+        (site / "themes" / "default" / "templates" / "thread.html").unlink(missing_ok=True)
+    elif kind == "slug":
+        target.write_text(f"slug: moved/{target.stem}-{n}\n" + thread_text(f"Moved {n}", n))
+
+
+def test_a_rebuild_renders_only_the_changed_thread(tmp_path, capsys):
+    site = tmp_path / "s"
+    (site / "content").mkdir(parents=True)
+    for i in range(4):
+        (site / "content" / f"t{i}.yaml").write_text(thread_text(f"T{i}", 5))
+    assert build_site(site) == 0
+    assert "(4 rendered, 0 reused)" in capsys.readouterr().err
+    inode = (site / "output" / "t0" / "c" / "1" / "index.html").stat().st_ino
+    (site / "content" / "t3.yaml").write_text(thread_text("T3", 6))
+    assert build_site(site) == 0
+    assert "(1 rendered, 3 reused)" in capsys.readouterr().err
+    # the unchanged thread's pages were moved, not rewritten
+    assert (site / "output" / "t0" / "c" / "1" / "index.html").stat().st_ino == inode
+    assert build_site(site) == 0
+    assert capsys.readouterr().err.startswith("nothing changed: 4 threads, 21 comments")
+
+
+def test_the_state_is_discarded_when_corrupt_foreign_or_from_another_version(tmp_path, capsys):
+    site = tmp_path / "s"
+    (site / "content").mkdir(parents=True)
+    (site / "content" / "a.yaml").write_text(thread_text("A", 3))
+    assert build_site(site, quiet=True) == 0
+    where = state_file(site, (site / "output").resolve())
+    good = where.read_text()
+    for bad in ("{not json", json.dumps({**json.loads(good), "version": "0.0.0-old"}),
+                json.dumps({**json.loads(good), "threads": {"a.yaml": {"stat": 1}}})):
+        where.write_text(bad)
+        assert build_site(site) == 0
+        err = capsys.readouterr().err
+        assert "warning: build state" in err and "(1 rendered, 0 reused)" in err
+    # an output replaced behind the build's back (another build id) is not trusted either
+    assert build_site(site, quiet=True) == 0
+    (site / "output" / routes.MARKER).write_text("This folder is built by threadpress\nbuild x\n")
+    assert build_site(site) == 0
+    assert "(1 rendered, 0 reused)" in capsys.readouterr().err
+
+
+def test_output_deleted_parts_are_rebuilt(tmp_path):
+    site = tmp_path / "s"
+    (site / "content").mkdir(parents=True)
+    (site / "content" / "a.yaml").write_text(thread_text("A", 3))
+    assert build_site(site, quiet=True) == 0
+    before = tree_bytes(site / "output")
+    import shutil
+    shutil.rmtree(site / "output" / "a" / "c")
+    assert build_site(site, quiet=True) == 0
+    assert tree_bytes(site / "output") == before
+
+
+def test_clean_builds_cold(tmp_path, capsys):
+    site = tmp_path / "s"
+    (site / "content").mkdir(parents=True)
+    (site / "content" / "a.yaml").write_text(thread_text("A", 3))
+    assert build_site(site, quiet=True) == 0
+    assert build_site(site, clean=True) == 0
+    assert "(1 rendered, 0 reused)" in capsys.readouterr().err
+
+
+# --- work by path, under every start method --------------------------------------------------
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver", "fork"])
+def test_parallel_build_under_every_start_method(tmp_path, monkeypatch, method):
+    site = tmp_path / "s"
+    (site / "content").mkdir(parents=True)
+    for i in range(6):
+        (site / "content" / f"t{i}.yaml").write_text(thread_text(f"T{i}", 40, body="x" * 4000))
+    serial = tmp_path / "serial"
+    assert build_site(site, output=serial, quiet=True, jobs=1) == 0
+    monkeypatch.setenv("THREADPRESS_START_METHOD", method)
+    monkeypatch.setattr("threadpress.build.POOL_MIN_BYTES", 0)
+    assert build_site(site, quiet=True, jobs=2, clean=True) == 0
+    assert tree_bytes(site / "output") == tree_bytes(serial)
+
+
+# --- the output is never partial -------------------------------------------------------------
+
+def test_leftovers_of_killed_builds_are_removed_but_neighbours_kept(tmp_path):
+    site = tmp_path / "s"
+    (site / "content").mkdir(parents=True)
+    (site / "content" / "a.yaml").write_text(thread_text("A", 2))
+    neighbour = site / ".output.backup-2024"
+    neighbour.mkdir()
+    (neighbour / "keep.txt").write_text("mine")
+    stale = site / ".output.threadpress-staging-1-deadbeef"
+    stale.mkdir()
+    (stale / routes.MARKER).write_text("staging")
+    lookalike = site / ".output.threadpress-staging-2-cafe"   # no marker: not ours
+    lookalike.mkdir()
+    assert build_site(site, quiet=True) == 0
+    assert (neighbour / "keep.txt").read_text() == "mine" and lookalike.is_dir()
+    assert not stale.exists()
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith(".output.threadpress")) == [
+        lookalike.name]
+
+
+def test_a_commit_killed_half_way_is_restored_by_the_next_build(tmp_path):
+    site = tmp_path / "s"
+    (site / "content").mkdir(parents=True)
+    for name in ("a", "b"):
+        (site / "content" / f"{name}.yaml").write_text(thread_text(name, 3))
+    assert build_site(site, quiet=True) == 0
+    complete = tree_bytes(site / "output")
+    # what a build killed between moving a reused thread and the swap leaves behind
+    stage = site / ".output.threadpress-staging-99-feedface"
+    (stage / "a").mkdir(parents=True)
+    (stage / routes.MARKER).write_text("staging")
+    os.replace(site / "output" / "a" / "c", stage / "a" / "c")
+    (site / ".output.threadpress-journal").write_text(
+        json.dumps({"stage": str(stage), "moved": ["a/c"]}))
+    assert build_site(site, quiet=True) == 0
+    assert tree_bytes(site / "output") == complete
+    assert not stage.exists() and not (site / ".output.threadpress-journal").exists()
+
+
+def test_two_builds_at_once_leave_a_complete_site(tmp_path):
+    site = tmp_path / "s"
+    (site / "content").mkdir(parents=True)
+    for i in range(30):
+        (site / "content" / f"t{i}.yaml").write_text(thread_text(f"T{i}", 30))
+    script = textwrap.dedent(f"""
+        import sys; sys.path.insert(0, {str(GENERATOR)!r})
+        from pathlib import Path
+        from threadpress.build import build_site
+        sys.exit(build_site(Path({str(site)!r}), jobs=1, clean=True))
+    """)
+    procs = [subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
+    assert [code for code, _ in results] == [0, 0], results
+    assert sum("waiting for another build" in err for _, err in results) <= 1
+    out = site / "output"
+    assert len(list(out.glob("t*/index.html"))) == 30 and (out / "index.html").is_file()
+    assert [p.name for p in site.iterdir() if ".threadpress-" in p.name] == []
+
+
+def test_a_killed_parallel_build_leaves_no_workers(tmp_path):
+    site = tmp_path / "s"
+    (site / "content").mkdir(parents=True)
+    for i in range(40):
+        (site / "content" / f"t{i}.yaml").write_text(thread_text(f"T{i}", 200, body="w " * 400))
+    script = textwrap.dedent(f"""
+        import sys, os; sys.path.insert(0, {str(GENERATOR)!r})
+        from pathlib import Path
+        import threadpress.build as b
+        b.POOL_MIN_BYTES = 0
+        sys.exit(b.build_site(Path({str(site)!r}), jobs=2, quiet=True))
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    deadline = time.monotonic() + 60
+    children: list[int] = []
+    while time.monotonic() < deadline and not children:
+        time.sleep(0.2)
+        children = _children(proc.pid)
+    assert children, "the build never started its workers"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(c) for c in children):
+        time.sleep(0.2)
+    assert not any(_alive(c) for c in children)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True,
+                             text=True).stdout
+    except FileNotFoundError:
+        pytest.skip("no ps")
+    return [int(x) for x in out.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+# --- routes ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("slug, clash", [
+    ("index.html", "the site itself"), ("404.html", "the site itself"),
+    ("page/2", "the site itself"), ("static/style.css", "the site itself"),
+    (".threadpress-output", "the site itself"), ("sitemap.xml", "the site itself"),
+    ("a/thread.json", "inside the files of thread"), ("a/c/1", "inside the files of thread"),
+    ("a/index.html", "inside the files of thread"), ("a", "also the slug of"),
+])
+def test_slugs_that_land_on_another_route_are_errors_in_check_and_build(tmp_path, slug, clash):
+    site = tmp_path / "s"
+    (site / "content").mkdir(parents=True)
+    (site / "content" / "a.yaml").write_text(thread_text("A", 2))
+    (site / "content" / "z.yaml").write_text(f"slug: {slug!r}\n" + thread_text("Z", 1))
+    for verb in ("check", "build"):
+        proc = subprocess.run([sys.executable, "-m", "threadpress", verb, str(site)],
+                              capture_output=True, text=True, env={**os.environ,
+                                                                   "PYTHONPATH": str(GENERATOR)})
+        assert proc.returncode == 1, (verb, proc.stderr)
+        [line] = [ln for ln in proc.stderr.splitlines() if "error:" in ln]
+        assert "z.yaml:1:7: error: slug:" in line and clash in line, line
+        assert "Traceback" not in proc.stderr
+
+
+def test_long_path_segments_are_shortened_stably(tmp_path):
+    long_id = "<" + "x" * 290 + "@lists.example.org>"
+    cjk = "討論" * 60   # 360 bytes of UTF-8
+    site = tmp_path / "s"
+    (site / "content").mkdir(parents=True)
+    (site / "content" / "m.yaml").write_text(
+        f"title: M\ncomments:\n  - {{id: {long_id!r}, body: a}}\n  - {{id: {cjk}, body: b}}\n")
+    assert build_site(site, quiet=True) == 0
+    pages = sorted(p.parent.name for p in (site / "output" / "m" / "c").glob("*/index.html"))
+    assert len(pages) == 2 and all(len(p.encode()) <= 255 for p in pages)
+    assert all("~~" in p for p in pages)
+    assert routes.comment_segment(long_id) in pages
+    # the thread page links to each comment's page, and the anchors keep their rule
+    doc = parse_file(site / "output" / "m" / "index.html")
+    hrefs = {a.attrs["href"] for a in doc.find_all("a", cls="permalink")}
+    assert hrefs == {f"c/{p}/" for p in pages}
+    assert routes.segment("short") == "short"
+
+
+def test_links_between_routes():
+    links = routes.Links()
+    assert links.href("a/b/index.html", "") == "../../"
+    assert links.href("index.html", "a b/") == "a%20b/"
+    assert links.href("a/c/1/index.html", "a/") == "../../"
+    assert links.href("page/2/index.html", "") == "../../"
+    offline = routes.Links(offline=True)
+    assert offline.href("a/c/1/index.html", "a/") == "../../index.html"
+    assert routes.Links("https://x.org/r/").absolute("a b/index.html") == "https://x.org/r/a%20b/"
