@@ -80,3 +80,68 @@ def test_quote_links_in_html_and_text_formats():
     for fmt, body in (("html", "<p>&gt;&gt;7 right</p>"), ("text", ">>7 right")):
         doc = html(body, fmt, known)
         assert [a.attrs["href"] for a in doc.find_all("a", cls="quotelink")] == ["#c-7"], fmt
+
+
+# --- the plain-text fast path gives exactly python-markdown's output ---------------------------
+
+import json  # noqa: E402
+import random  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from threadpress.render import bodies  # noqa: E402
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+# every character class the fast path must judge: plain ones, and each Markdown trigger
+ALPHABET = "ab Zé1 9\n\n.,;:?!'\"/%$@()=+-_*`#>[]<&\\~|{}^\t\r" + "\u00a0\u2014\u4e00"
+
+
+def _agrees(text: str) -> bool:
+    """True when the fast path took the body (and then it must match python-markdown)."""
+    fast = bodies._plain_markdown(text)
+    if fast is None:
+        return False
+    assert fast == bodies._markdown(text), repr(text)
+    return True
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=ALPHABET, max_size=60))
+def test_fast_path_equals_python_markdown_on_generated_bodies(text):
+    _agrees(text)
+
+
+def test_fast_path_equals_python_markdown_on_words_and_real_bodies():
+    rng = random.Random(7)
+    words = "the archive of a thread keeps every reply, with links that last; ok? yes! 42 (sic) " \
+            "don't \"quote\" 50% $5 a/b @you = + - é 討論".split(" ")
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 40))) +
+             rng.choice(["", "\n", "\n\n", "\n\nsecond para", "\nline two"]) for _ in range(2000)]
+    for path in sorted((SHARED / "fixtures" / "reddit").glob("*.json")):
+        texts += [m for m in _strings(json.loads(path.read_text()), "body")]
+    taken = sum(_agrees(t) for t in texts)
+    assert taken > 500   # the path is really exercised, not skipped
+
+
+def _strings(data, key: str) -> list[str]:
+    """Every string under `key` anywhere in a JSON document (iteratively)."""
+    out, stack = [], [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            out += [v for k, v in node.items() if k == key and isinstance(v, str)]
+            stack += list(node.values())
+        elif isinstance(node, list):
+            stack += node
+    return out
+
+
+def test_cached_bodies_keep_their_own_quote_links():
+    known = {"a", "b"}.__contains__
+    first, second = [], []
+    html_a = render(">>a said", "markdown", known, first)
+    html_b = render(">>b said", "markdown", known, second)
+    assert first == ["a"] and second == ["b"] and html_a != html_b
+    assert render(">>a said", "markdown", known, []) == html_a
