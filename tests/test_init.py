@@ -1,0 +1,239 @@
+"""`threadpress init`: the new site builds, its config is complete, it never overwrites by surprise;
+and the GitHub workflows (the one init writes, this repository's own, the release) pin what they must."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+import yaml
+
+from dom import parse_file
+from test_build import check_links, comment_articles
+from threadpress import __version__
+from threadpress.build import build_site
+from threadpress.cli import main
+from threadpress.config import Config, commented_config, load_config
+from threadpress.load import load_content
+from threadpress.scaffold import site_files, workflow
+
+REPO = Path(__file__).resolve().parents[1]
+WRITTEN = ["threadpress.yaml", "content/welcome.yaml", ".gitignore", ".github/workflows/pages.yml"]
+# The official actions, each at its current major version (checked against their repositories'
+# tags when the workflow was last updated).
+PAGES_ACTIONS = {"actions/checkout": "v7", "actions/setup-python": "v7",
+                 "actions/configure-pages": "v5", "actions/upload-pages-artifact": "v5",
+                 "actions/deploy-pages": "v5"}
+
+
+@pytest.fixture
+def new_site(tmp_path: Path) -> Path:
+    site = tmp_path / "archive"
+    assert main(["init", str(site)]) == 0
+    return site
+
+
+def test_init_writes_the_site_files_and_lists_them(tmp_path, capsys):
+    site = tmp_path / "new" / "archive"  # parents are made too
+    assert main(["init", str(site)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [str(site / rel) for rel in WRITTEN]
+    assert sorted(str(p.relative_to(site)) for p in site.rglob("*") if p.is_file()) == sorted(WRITTEN)
+
+
+def test_init_then_build_then_every_link_resolves(new_site):
+    out = new_site / "output"
+    assert build_site(new_site, quiet=True) == 0
+    assert check_links(out) == []
+    [thread] = load_content(new_site / "content").threads
+    page = parse_file(out / thread.slug / "index.html")
+    assert [a.attrs["id"] for a in comment_articles(page)] == ["c-1", "c-2", "c-3", "c-4"]
+    index = parse_file(out / "index.html").find("ol", cls="threads")
+    assert [a.attrs["href"] for a in index.find_all("a", cls="title")] == [f"{thread.slug}/"]
+
+
+def test_example_thread_is_clean_and_shows_the_format(new_site):
+    loaded = load_content(new_site / "content")
+    assert loaded.diagnostics == []
+    [thread] = loaded.threads
+    assert thread.max_depth == 1  # nested replies
+    assert any(c.deleted for c in thread.comments)
+    assert ">>2" in thread.comment("4").body  # a quote link
+
+
+def test_config_has_every_setting_commented_and_loads_clean(new_site):
+    path = new_site / "threadpress.yaml"
+    assert list(yaml.safe_load(path.read_text(encoding="utf-8"))) == [f.name for f in fields(Config)]
+    settings = [line for line in path.read_text(encoding="utf-8").splitlines()
+                if line and not line.startswith("#")]
+    assert all(re.fullmatch(r"\w+: .+ {2,}# \S.*", line) for line in settings), settings
+    assert load_config(new_site) == (Config(), [])
+
+
+def test_every_setting_has_help_and_the_choices_come_from_the_checks():
+    assert all(f.metadata.get("help") for f in fields(Config))
+    lines = {line.split(":")[0]: line for line in commented_config().splitlines()}
+    assert lines["sort"].endswith("# sibling order: original | oldest | newest | score")
+
+
+def test_commented_config_writes_the_given_values(tmp_path):
+    config = Config(title="It's: quoted?", per_page=7, params={"a": [1, 2]}, comment_pages=False)
+    (tmp_path / "threadpress.yaml").write_text(commented_config(config), encoding="utf-8")
+    assert load_config(tmp_path) == (config, [])
+
+
+def test_readme_shows_the_same_settings():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Site config", 1)[1]
+    block = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
+    assert block == commented_config()
+
+
+def test_init_refuses_to_overwrite_and_names_every_file(tmp_path, capsys):
+    site = tmp_path / "archive"
+    (site / "content").mkdir(parents=True)
+    (site / "threadpress.yaml").write_text("title: Mine\n", encoding="utf-8")
+    (site / ".gitignore").write_text("secret/\n", encoding="utf-8")
+    assert main(["init", str(site)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    named = [line.split(": error: ")[0] for line in err]
+    assert named == [str(site / "threadpress.yaml"), str(site / ".gitignore")]
+    assert all("already exists" in line and "--force" in line for line in err)
+    assert (site / "threadpress.yaml").read_text(encoding="utf-8") == "title: Mine\n"
+    assert not (site / "content" / "welcome.yaml").exists()  # nothing written at all
+    assert not (site / ".github").exists()
+
+
+def test_init_force_replaces_the_files_and_keeps_other_content(tmp_path):
+    site = tmp_path / "archive"
+    (site / "content").mkdir(parents=True)
+    (site / "content" / "mine.yaml").write_text("title: Mine\n", encoding="utf-8")
+    (site / "threadpress.yaml").write_text("title: Mine\n", encoding="utf-8")
+    assert main(["init", str(site), "--force"]) == 0
+    assert load_config(site) == (Config(), [])
+    assert (site / "content" / "mine.yaml").read_text(encoding="utf-8") == "title: Mine\n"
+    assert len(load_content(site / "content").threads) == 2
+
+
+def test_init_force_still_refuses_a_folder_in_the_way(tmp_path, capsys):
+    site = tmp_path / "archive"
+    (site / "threadpress.yaml").mkdir(parents=True)
+    assert main(["init", str(site), "--force"]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"{site / 'threadpress.yaml'}: error: already exists")
+
+
+def test_init_where_a_file_blocks_the_folder_is_a_message(tmp_path, capsys):
+    blocker = tmp_path / "archive"
+    blocker.write_text("not a folder", encoding="utf-8")
+    assert main(["init", str(blocker)]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write" in err and str(blocker) in err and "Traceback" not in err
+
+
+def test_init_help_shows_an_example(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["init", "--help"])
+    assert done.value.code == 0
+    help_text = capsys.readouterr().out
+    example = help_text.split("example:", 1)[1]
+    assert "threadpress init my-archive" in example and "threadpress build" in example
+    assert "--force" in help_text
+
+
+def test_gitignore_keeps_the_output_and_build_state_out_of_git(new_site):
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("git is not installed")
+    subprocess.run([git, "init", "-q", str(new_site)], check=True)
+    probe = ["output/index.html", ".threadpress/state", ".output.tmp-1/x", "content/welcome.yaml",
+             "threadpress.yaml", ".github/workflows/pages.yml"]
+    run = subprocess.run([git, "check-ignore", *probe], cwd=new_site, capture_output=True,
+                         text=True)
+    assert run.stdout.split() == probe[:3]
+
+
+# --- workflows ----------------------------------------------------------------------------------
+
+def _workflow(text: str) -> dict:
+    data = yaml.safe_load(text)
+    data["on"] = data.pop(True, data.get("on"))  # YAML 1.1 reads the key `on` as true
+    return data
+
+
+def _steps(data: dict, job: str) -> list[dict]:
+    return data["jobs"][job]["steps"]
+
+
+def _uses(data: dict) -> dict[str, str]:
+    used = [s["uses"] for job in data["jobs"] for s in _steps(data, job) if "uses" in s]
+    return dict(u.split("@") for u in used)
+
+
+def test_pages_workflow_installs_this_version_by_name_and_pins_the_official_actions(new_site):
+    text = (new_site / ".github/workflows/pages.yml").read_text(encoding="utf-8")
+    data = _workflow(text)
+    assert data["on"]["push"]["branches"] == ["main"]
+    assert data["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    assert _uses(data) == PAGES_ACTIONS
+    runs = [s["run"] for s in _steps(data, "build") if "run" in s]
+    assert f'pip install "threadpress=={__version__}"' in runs
+    [build] = [r for r in runs if r.startswith("threadpress build")]
+    assert '--base-url "${{ steps.pages.outputs.base_url }}/"' in build
+    configure = next(s for s in _steps(data, "build") if s.get("uses", "").startswith(
+        "actions/configure-pages"))
+    assert configure["id"] == "pages"
+    upload = next(s for s in _steps(data, "build") if "upload-pages-artifact" in s.get("uses", ""))
+    assert upload["with"]["path"] == "output"
+    assert data["jobs"]["deploy"]["needs"] == "build"
+    assert data["jobs"]["deploy"]["environment"]["name"] == "github-pages"
+    assert "git+https://" in text  # the development-branch form, documented beside the pin
+
+
+def test_pages_workflow_pins_the_version_it_is_given():
+    runs = [s.get("run") for s in _steps(_workflow(workflow("9.8.7")), "build")]
+    assert 'pip install "threadpress==9.8.7"' in runs
+
+
+def test_this_repositorys_pages_workflow_is_the_one_init_writes():
+    ours = (REPO / ".github/workflows/pages.yml").read_text(encoding="utf-8")
+    assert ours == site_files()[".github/workflows/pages.yml"], (
+        "regenerate it: python -c \"from threadpress.scaffold import workflow; "
+        "open('.github/workflows/pages.yml', 'w').write(workflow())\"")
+
+
+def test_release_workflow_publishes_tags_with_trusted_publishing():
+    data = _workflow((REPO / ".github/workflows/release.yml").read_text(encoding="utf-8"))
+    assert data["on"] == {"push": {"tags": ["v*"]}}
+    assert data["permissions"] == {"contents": "read"}  # id-token only where it publishes
+    publish = data["jobs"]["publish"]
+    assert publish["needs"] == "build"
+    assert publish["environment"]["name"] == "pypi"
+    assert publish["permissions"] == {"id-token": "write"}
+    assert _steps(data, "publish")[-1] == {"uses": "pypa/gh-action-pypi-publish@release/v1"}
+    assert all("password" not in s.get("with", {}) for s in _steps(data, "publish"))
+    build = " ".join(s.get("run", "") for s in _steps(data, "build"))
+    assert "python -m build" in build and "twine check --strict dist/*" in build
+    assert '"v$version" != "$GITHUB_REF_NAME"' in build  # the tag must name the version
+    assert _uses(data)["actions/checkout"] == PAGES_ACTIONS["actions/checkout"]
+
+
+def test_getting_started_walks_through_init_build_and_push(capsys):
+    text = (REPO / "docs" / "getting-started.md").read_text(encoding="utf-8")
+    code = "\n".join(re.findall(r"```sh\n(.*?)```", text, re.S))
+    commands = re.findall(r"^\s*(threadpress [\w-]+|git push|pip install)", code, re.M)
+    order = [c for c in ("pip install", "threadpress init", "threadpress build", "git push")
+             if c in commands]
+    assert order == ["pip install", "threadpress init", "threadpress build", "git push"]
+    firsts = [commands.index(c) for c in order]
+    assert firsts == sorted(firsts)
+    verbs = {c.split()[1] for c in commands if c.startswith("threadpress ")} - {"--version"}
+    assert {"init", "import", "build"} <= verbs
+    for verb in verbs:  # every verb the guide uses exists
+        with pytest.raises(SystemExit) as done:
+            main([verb, "--help"])
+        assert done.value.code == 0
