@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import fields
+from importlib.metadata import metadata
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,20 @@ def test_init_then_build_then_every_link_resolves(new_site):
     assert [a.attrs["id"] for a in comment_articles(page)] == ["c-1", "c-2", "c-3", "c-4"]
     index = parse_file(out / "index.html").find("ol", cls="threads")
     assert [a.attrs["href"] for a in index.find_all("a", cls="title")] == [f"{thread.slug}/"]
+
+
+@pytest.mark.parametrize("theme", ["default", "board"])
+def test_every_page_footer_links_to_the_package_page(new_site, theme):
+    # The package page (not a repository) is where a reader who wants such an archive starts:
+    # install command, docs and links, at an address that does not move with the repository.
+    out = new_site / "output"
+    assert build_site(new_site, theme=theme, quiet=True) == 0
+    pages = sorted(out.rglob("*.html"))
+    assert len(pages) > 4
+    for page in pages:
+        [link] = parse_file(page).find("footer", cls="site-foot").find_all("a")
+        assert link.attrs["href"] == f"https://pypi.org/project/{metadata('threadpress')['Name']}/"
+        assert link.text == "threadpress"
 
 
 def test_example_thread_is_clean_and_shows_the_format(new_site):
