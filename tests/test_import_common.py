@@ -280,7 +280,8 @@ def test_import_shows_progress_on_a_terminal_and_a_summary_line(tmp_path, monkey
     monkeypatch.setattr(sys, "stderr", terminal)
     assert main(["import", "hn", src, src, "-o", str(tmp_path)]) == 0
     shown = terminal.getvalue()
-    assert "] 2/2 inputs" in shown and "] 1/1 threads" in shown  # the bars
+    bars = ["] 2/2 inputs read", "] 1/1 threads prepared", "] 1/1 threads written"]
+    assert all(bar in shown for bar in bars)
     [thread] = load_content(tmp_path).threads
     assert _summary(shown) == {"threads": 1, "comments": len(thread.comments), "inputs": 2,
                                "new": 1, "updated": 0, "unchanged": 0,

@@ -332,11 +332,11 @@ def run_import(source: str, inputs: list[str], out_dir: Path, fmt: str, *,
         if not site_url.startswith(("https://", "http://")):
             raise ThreadpressError.one(f"--site-url: expected an http(s) URL, found {site_url!r}")
         options["base_url"] = site_url
-    threads = _convert_all(module, source, inputs, stdin, options, Progress(len(inputs), quiet,
-                                                                              "inputs"))
+    threads = _convert_all(module, source, inputs, stdin, options,
+                           Progress(len(inputs), quiet, "inputs read"))
     folder = Path(out_dir) / source
-    plans = [_plan(folder, tid, t, fmt) for tid, t in threads.items()]
-    progress = Progress(len(plans), quiet)
+    plans = _plan_all(folder, threads, fmt, Progress(len(threads), quiet, "threads prepared"))
+    progress = Progress(len(plans), quiet, "threads written")
     outcomes: Counter[str] = Counter()
     for path, text, stale in plans:
         outcomes[_write(path, text, stale)] += 1
@@ -366,6 +366,18 @@ def _convert_all(module: Any, source: str, inputs: list[str], stdin: BinaryIO | 
     if errors:
         raise ThreadpressError(errors)
     return threads
+
+
+def _plan_all(folder: Path, threads: dict[str, dict], fmt: str,
+              progress: Progress) -> list[tuple[Path, str, list[Path]]]:
+    """Every thread merged with its file and dumped, before any is written: a bad existing
+    file stops the import with nothing changed."""
+    plans = []
+    for tid, t in threads.items():
+        plans.append(_plan(folder, tid, t, fmt))
+        progress.step()
+    progress.clear()
+    return plans
 
 
 def _convert_one(module: Any, source: str, arg: str, stdin: BinaryIO | None,
