@@ -46,6 +46,17 @@ def test_init_writes_the_site_files_and_lists_them(tmp_path, capsys):
     assert sorted(str(p.relative_to(site)) for p in site.rglob("*") if p.is_file()) == sorted(WRITTEN)
 
 
+def test_init_says_how_to_build_and_warns_when_the_pin_cannot_install(tmp_path, capsys,
+                                                                     monkeypatch):
+    assert main(["init", str(tmp_path / "a b")]) == 0
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1].endswith(f"cd '{tmp_path / 'a b'}' && threadpress build")
+    assert "not a release" not in err
+    monkeypatch.setattr("threadpress.cli.__version__", "0.2.0.dev3")
+    assert main(["init", str(tmp_path / "c")]) == 0
+    assert "threadpress 0.2.0.dev3 is not a release" in capsys.readouterr().err
+
+
 def test_init_then_build_then_every_link_resolves(new_site):
     out = new_site / "output"
     assert build_site(new_site, quiet=True) == 0

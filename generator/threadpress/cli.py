@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import re
+import shlex
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -87,12 +89,15 @@ see docs/getting-started.md for the whole walk from install to a published archi
 
 
 def _init(args: argparse.Namespace) -> int:
-    from .scaffold import create_site
+    from .scaffold import WORKFLOW, create_site
 
-    root = Path(args.dir)
-    for path in create_site(root, force=args.force):
+    for path in create_site(Path(args.dir), force=args.force):
         print(path)
-    where = "" if args.dir == "." else f"cd {args.dir} && "
+    if not re.fullmatch(r"\d+(\.\d+)*", __version__):  # a dev or local build
+        print(f"note: threadpress {__version__} is not a release, so the pin in {WORKFLOW} "
+              "will not install; follow the development branch instead "
+              "(docs/getting-started.md, Variations)", file=sys.stderr)
+    where = "" if args.dir == "." else f"cd {shlex.quote(args.dir)} && "
     print(f"a new archive site; build it with: {where}threadpress build", file=sys.stderr)
     return 0
 
