@@ -10,9 +10,9 @@ import re
 import sys
 import tempfile
 import time
-from collections import Counter
 import urllib.error
 import urllib.request
+from collections import Counter
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable
 

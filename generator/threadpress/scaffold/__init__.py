@@ -55,12 +55,15 @@ def create_site(root: Path, force: bool = False) -> list[Path]:
     taken = [p for p in targets if p.exists() or p.is_symlink()]
     blocking = [p for p in taken if not force or p.is_dir()]
     if blocking:
-        hint = "a folder is in the way" if force else "use --force to replace it"
-        raise ThreadpressError([Diagnostic(f"already exists; not overwriting ({hint})", str(p))
+        raise ThreadpressError([Diagnostic(f"already exists; not overwriting ({_hint(p)})", str(p))
                                 for p in blocking])
     for path, text in zip(targets, files.values()):
         _write(path, text)
     return targets
+
+
+def _hint(path: Path) -> str:
+    return "a folder is in the way" if path.is_dir() else "use --force to replace it"
 
 
 def _write(path: Path, text: str) -> None:
