@@ -3,6 +3,7 @@ and the GitHub workflows (the one init writes, this repository's own, the releas
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 import subprocess
@@ -246,6 +247,31 @@ def test_release_workflow_publishes_tags_with_trusted_publishing():
     assert "python -m build" in build and "twine check --strict dist/*" in build
     assert '"v$version" != "$GITHUB_REF_NAME"' in build  # the tag must name the version
     assert _uses(data)["actions/checkout"] == PAGES_ACTIONS["actions/checkout"]
+
+
+def test_release_makes_the_readme_links_absolute_for_pypi():
+    runs = [s.get("run", "") for s in _steps(_workflow(
+        (REPO / ".github/workflows/release.yml").read_text(encoding="utf-8")), "build")]
+    rewrite = next(i for i, r in enumerate(runs) if "readme_for_pypi.py" in r)
+    assert rewrite < next(i for i, r in enumerate(runs) if "python -m build" in r)
+    readme_for_pypi = _load_script("readme_for_pypi")
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    done = readme_for_pypi.absolute(text, "o/r", "v9")
+    assert not readme_for_pypi.MARKDOWN.search(done) and not readme_for_pypi.HTML.search(done)
+    links = re.findall(r"https://(?:github\.com/o/r/blob|raw\.githubusercontent\.com/o/r)/v9/"
+                       r"([^)\s\"]+)", done)
+    assert len(links) >= 10 and all((REPO / path).exists() for path in links), links
+    assert "](https://raw.githubusercontent.com/o/r/v9/docs/screenshots/" in done  # images: raw
+    assert "[Importing](https://github.com/o/r/blob/v9/docs/import.md)" in done
+    kept = '[a](#x) [b](https://e.org/p) [c](mailto:a@e.org) <a href="#y">'
+    assert readme_for_pypi.absolute(kept, "o/r", "v9") == kept
+
+
+def _load_script(name: str):
+    spec = importlib.util.spec_from_file_location(name, REPO / ".github" / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_getting_started_walks_through_init_build_and_push(capsys):

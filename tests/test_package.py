@@ -82,7 +82,8 @@ def test_sdist_carries_the_tests_docs_and_example_site(dist):
     for needed in ("LICENSE", "README.md", "pyproject.toml", "MANIFEST.in", "threadpress.yaml",
                    "tests/test_build.py", "tests/browser/conftest.py", "tests/dom.py",
                    "docs/getting-started.md", "content/tiny.yaml",
-                   "generator/threadpress/scaffold/pages.yml", "themes/default/templates/base.html"):
+                   "generator/threadpress/scaffold/pages.yml", "themes/default/templates/base.html",
+                   ".github/workflows/pages.yml", ".github/scripts/readme_for_pypi.py"):
         assert needed in names, needed
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
 
