@@ -47,6 +47,17 @@ def test_init_writes_the_site_files_and_lists_them(tmp_path, capsys):
     assert sorted(str(p.relative_to(site)) for p in site.rglob("*") if p.is_file()) == sorted(WRITTEN)
 
 
+def test_init_without_a_folder_uses_the_current_one(tmp_path, monkeypatch, capsys):
+    (tmp_path / ".git").mkdir()  # e.g. a clone of a new, empty repository
+    (tmp_path / "README.md").write_text("# My archive\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["init"]) == 0
+    assert capsys.readouterr().err.splitlines()[-1].endswith("build it with: threadpress build")
+    assert all((tmp_path / rel).is_file() for rel in WRITTEN)
+    assert (tmp_path / "README.md").read_text(encoding="utf-8") == "# My archive\n"
+    assert build_site(tmp_path, quiet=True) == 0
+
+
 def test_init_says_how_to_build_and_warns_when_the_pin_cannot_install(tmp_path, capsys,
                                                                      monkeypatch):
     assert main(["init", str(tmp_path / "a b")]) == 0
