@@ -84,7 +84,8 @@ example:
   git init -b main && git add . && git commit -m "A new archive"
   # push to GitHub, then Settings → Pages → Source: GitHub Actions
 
-see docs/getting-started.md for the whole walk from install to a published archive
+the whole walk, from install to a published archive: docs/getting-started.md in
+threadpress's source (linked from https://pypi.org/project/threadpress/)
 """
 
 
