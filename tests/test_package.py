@@ -94,10 +94,12 @@ def test_wheel_installed_in_a_fresh_venv_runs_init_and_build(dist, tmp_path):
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     site_packages = run(python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))")
     site_packages = Path(site_packages.stdout.strip())
-    (site_packages / "_threadpress_test_deps.pth").write_text(
-        "\n".join(sorted({_location(name) for name in DEPENDENCIES})) + "\n", encoding="utf-8")
     run(sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-index",
         "--disable-pip-version-check", "--quiet", dist["wheel"])
+    # Only now: with the running environment on its path, pip would find threadpress installed
+    # there (a non-editable install) and skip the wheel.
+    (site_packages / "_threadpress_test_deps.pth").write_text(
+        "\n".join(sorted({_location(name) for name in DEPENDENCIES})) + "\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     script = python.parent / ("threadpress.exe" if os.name == "nt" else "threadpress")
 
