@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -250,3 +252,53 @@ def test_preorder_cuts_parent_cycles_and_keeps_every_comment():
     assert [c["id"] for c in out] == ["d", "a", "b", "c"]
     assert out[1] == {"id": "a", "cycle_parent": "c"}
     assert [c.get("parent") for c in out] == [None, None, "a", "b"]
+
+
+# --- progress and summary ---------------------------------------------------------------------
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _summary(stderr: str) -> dict:
+    """The import summary line's numbers, by name; asserts it is the last line."""
+    last = stderr.replace("\r", "\n").rstrip("\n").splitlines()[-1].removeprefix("\033[K")
+    m = re.fullmatch(r"imported (?P<threads>\d+) threads, (?P<comments>\d+) comments from "
+                     r"(?P<inputs>\d+) inputs \((?P<new>\d+) new, (?P<updated>\d+) updated, "
+                     r"(?P<unchanged>\d+) unchanged\) in [\d.]+s → (?P<where>.+)", last)
+    assert m, last
+    return {k: v if k == "where" else int(v) for k, v in m.groupdict().items()}
+
+
+def test_import_shows_progress_on_a_terminal_and_a_summary_line(tmp_path, monkeypatch, capsys):
+    from threadpress.cli import main
+    from threadpress.load import load_content
+
+    src = str(FIXTURES / "hn-algolia-small.json")
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["import", "hn", src, src, "-o", str(tmp_path)]) == 0
+    shown = terminal.getvalue()
+    bars = ["] 2/2 inputs read", "] 1/1 threads prepared", "] 1/1 threads written"]
+    assert all(bar in shown for bar in bars)
+    [thread] = load_content(tmp_path).threads
+    assert _summary(shown) == {"threads": 1, "comments": len(thread.comments), "inputs": 2,
+                               "new": 1, "updated": 0, "unchanged": 0,
+                               "where": str(tmp_path / "hn")}
+    assert capsys.readouterr().out.splitlines() == [str(tmp_path / "hn" / "100.yaml")]
+
+    piped = io.StringIO()  # a log: the summary line alone, no bar
+    monkeypatch.setattr(sys, "stderr", piped)
+    assert main(["import", "hn", src, "-o", str(tmp_path)]) == 0
+    assert len(piped.getvalue().splitlines()) == 1 and "\033" not in piped.getvalue()
+    assert _summary(piped.getvalue())["unchanged"] == 1
+    piped = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", piped)
+    assert main(["import", "hn", src, "-o", str(tmp_path), "--format", "json"]) == 0
+    assert _summary(piped.getvalue())["updated"] == 1  # the same thread, moved to JSON
+
+    quiet = _Terminal()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    assert main(["import", "hn", src, "-o", str(tmp_path), "-q"]) == 0
+    assert quiet.getvalue() == ""

@@ -24,6 +24,7 @@ from .config import Config, load_config, override
 from .errors import Diagnostic, ThreadpressError, report
 from .load import display_path, place, thread_files
 from .model import Summary
+from .progress import Progress
 from .render import pages, views
 from .write import Output, Staging, locked
 
@@ -93,7 +94,7 @@ def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: b
     if files and not plan.changed and len(plan.kept) == len(files) == len(previous.threads) \
             and (out.path / routes.INDEX).exists():
         return _unchanged(outcome, previous)   # the state vouched for the output's marker
-    progress = _Progress(len(plan.changed), quiet)
+    progress = Progress(len(plan.changed), quiet)
     stage_dir = out.new_folder("staging")
     try:
         results = _run(plan, content, stage_dir, spec, jobs, progress)
@@ -161,7 +162,7 @@ def _unchanged(outcome: Outcome, previous: state.State) -> Outcome:
 
 
 def _run(plan: _Plan, content: Path, stage: Path, spec: tasks.Spec, jobs: int | None,
-         progress: "_Progress") -> list[tasks.Result]:
+         progress: Progress) -> list[tasks.Result]:
     work = [tasks.Task(rel, str(path), display_path(path), str(PurePosixPath(rel).with_suffix("")),
                        str(stage), spec) for rel, path in plan.changed]
     jobs = jobs or os.cpu_count() or 1
@@ -242,22 +243,3 @@ def _size(n: int) -> str:
         n /= 1000
     return str(n)
 
-
-class _Progress:
-    """Threads done / total, on a terminal only (and not with -q)."""
-
-    def __init__(self, total: int, quiet: bool) -> None:
-        self.total, self.n = total, 0
-        self.tty = not quiet and sys.stderr.isatty()
-
-    def step(self) -> None:
-        self.n += 1
-        if self.tty:
-            width = 30
-            filled = width * self.n // max(self.total, 1)
-            sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.n}/{self.total} threads")
-            sys.stderr.flush()
-
-    def clear(self) -> None:
-        if self.tty and self.n:
-            sys.stderr.write("\r\033[K")

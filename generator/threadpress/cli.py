@@ -1,8 +1,10 @@
-"""The command line: the verbs over the stages (check, build, import)."""
+"""The command line: the verbs over the stages (init, check, build, import)."""
 
 from __future__ import annotations
 
 import argparse
+import re
+import shlex
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -34,6 +36,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"threadpress {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
+    init = sub.add_parser(
+        "init", help="start a new archive site",
+        description="Write a new archive site into DIR: threadpress.yaml (every setting, "
+        "commented), an example thread in content/, a .gitignore, and a GitHub Pages workflow "
+        "(.github/workflows/pages.yml). Nothing is overwritten unless --force is given.",
+        epilog=INIT_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    init.add_argument("dir", nargs="?", default=".", metavar="DIR",
+                      help="the new site's folder, made if missing (default: .)")
+    init.add_argument("--force", action="store_true", help="replace files that already exist")
+    init.set_defaults(run=_init)
+
     check = sub.add_parser("check", help="validate every thread file and print a summary")
     check.add_argument("site", nargs="?", default=".", help="the site folder (default: .)")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
@@ -57,10 +70,37 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("inputs", nargs="+", metavar="INPUT", help="a file, - for stdin, or a URL/id")
     imp.add_argument("-o", "--output", default="content", help="folder for thread files (default: content)")
     imp.add_argument("--format", choices=("yaml", "json"), default="yaml")
+    imp.add_argument("-q", "--quiet", action="store_true", help="no progress or summary")
     imp.add_argument("--site-url", help="the original site's address, for payloads without it "
                      "(discourse: https://forum.example.org)")
     imp.set_defaults(run=_import)
     return p
+
+
+INIT_EXAMPLE = """\
+example:
+  threadpress init my-archive && cd my-archive
+  threadpress build                   # → output/; open output/index.html
+  git init -b main && git add . && git commit -m "A new archive"
+  # push to GitHub, then Settings → Pages → Source: GitHub Actions
+
+the whole walk, from install to a published archive: docs/getting-started.md in
+threadpress's source (linked from https://pypi.org/project/threadpress/)
+"""
+
+
+def _init(args: argparse.Namespace) -> int:
+    from .scaffold import WORKFLOW, create_site
+
+    for path in create_site(Path(args.dir), force=args.force):
+        print(path)
+    if not re.fullmatch(r"\d+(\.\d+)*", __version__):  # a dev or local build
+        print(f"note: threadpress {__version__} is not a release, so the pin in {WORKFLOW} "
+              "will not install; follow the development branch instead "
+              "(docs/getting-started.md, Variations)", file=sys.stderr)
+    where = "" if args.dir == "." else f"cd {shlex.quote(args.dir)} && "
+    print(f"a new archive site; build it with: {where}threadpress build", file=sys.stderr)
+    return 0
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -96,7 +136,7 @@ def _import(args: argparse.Namespace) -> int:
     from .importers.common import run_import
 
     written = run_import(args.source, args.inputs, Path(args.output), args.format,
-                         site_url=args.site_url)
+                         site_url=args.site_url, quiet=args.quiet)
     for path in written:
         print(path)
     return 0

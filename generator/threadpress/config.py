@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
 
 from .errors import Diagnostic, ThreadpressError
 from .model import SORTS
@@ -14,22 +16,29 @@ from .parse import locate, parse
 CONFIG_NAME = "threadpress.yaml"
 
 
+def _setting(default: Any = MISSING, doc: str = "", **options: Any) -> Any:
+    """A Config field with its one line of help (written beside it by `threadpress init`)."""
+    return field(default=default, metadata={"help": doc}, **options)
+
+
 @dataclass(frozen=True)
 class Config:
-    title: str = "Threads"
-    description: str = ""
-    base_url: str = ""            # absolute URL of the site's root, e.g. https://me.github.io/repo/
-    theme: str = "default"
-    language: str = "en"
-    timezone: str = "UTC"         # the zone dates are shown in
-    date_format: str = "%Y-%m-%d %H:%M"
-    sort: str = "original"        # sibling order: original | oldest | newest | score
-    index_order: str = "newest"   # thread index: newest | oldest | title
-    comment_pages: bool = True
-    context_depth: int = 50       # ancestors shown on a comment page
-    per_page: int = 30            # threads per index page
-    cname: str = ""
-    params: dict[str, Any] = field(default_factory=dict)
+    title: str = _setting("Threads", "site title")
+    description: str = _setting("", "shown on the index and in its meta description")
+    base_url: str = _setting("", "https://you.github.io/repo/ — enables canonical links and "
+                                 "sitemap.xml")
+    theme: str = _setting("default", "default | board | a folder under themes/")
+    language: str = _setting("en", "<html lang>")
+    timezone: str = _setting("UTC", "IANA name, for displayed dates")
+    date_format: str = _setting("%Y-%m-%d %H:%M", "strftime format")
+    sort: str = _setting("original", "sibling order")
+    index_order: str = _setting("newest", "thread index")
+    comment_pages: bool = _setting(True, "a page per comment")
+    context_depth: int = _setting(50, "ancestors shown on a comment page")
+    per_page: int = _setting(30, "threads per index page")
+    cname: str = _setting("", "writes CNAME for a custom domain")
+    params: dict[str, Any] = _setting(doc="anything, passed to themes as site.params",
+                                      default_factory=dict)
 
 
 _CHOICES = {"sort": SORTS, "index_order": ("newest", "oldest", "title")}
@@ -120,3 +129,24 @@ def override(config: Config, **options: Any) -> Config:
         raise ThreadpressError([Diagnostic(f"--{d.field[0].replace('_', '-')}: {d.message}")
                                 for d in diags])
     return replace(config, **values)
+
+
+def commented_config(config: Config | None = None) -> str:
+    """Every setting as `key: value  # help`, one a line, from Config's own fields.
+
+    `threadpress init` writes this (after a header) and the README shows it, so neither can
+    miss a setting; the choices of a setting come from the same table its check uses.
+    """
+    config = config or Config()
+    lines = []
+    for f in fields(Config):
+        # one key at a time, so YAML quotes each value only where it must ('' , '%Y…')
+        pair = yaml.safe_dump({f.name: getattr(config, f.name)}, allow_unicode=True,
+                              default_flow_style=True, width=1 << 16)
+        pair = pair.strip().removeprefix("{").removesuffix("}")
+        about = f.metadata.get("help", "")
+        if f.name in _CHOICES:
+            about += ": " + " | ".join(_CHOICES[f.name])
+        lines.append((pair, about))
+    width = max(len(pair) for pair, _ in lines) + 2
+    return "".join(f"{pair:<{width}}# {about}\n" for pair, about in lines)

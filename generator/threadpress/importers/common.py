@@ -12,6 +12,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable
 
@@ -20,6 +21,7 @@ import yaml
 from .. import __version__
 from ..errors import Diagnostic, ThreadpressError
 from ..load import SUFFIXES
+from ..progress import Progress
 from ..times import iso, to_time
 
 USER_AGENT = f"threadpress/{__version__} (+https://github.com/threadpress)"
@@ -309,11 +311,14 @@ def safe_name(thread_id: str) -> str:
 
 
 def run_import(source: str, inputs: list[str], out_dir: Path, fmt: str, *,
-               stdin: BinaryIO | None = None, site_url: str | None = None) -> list[Path]:
+               stdin: BinaryIO | None = None, site_url: str | None = None,
+               quiet: bool = True) -> list[Path]:
     """Convert every input, then (only if all succeeded) merge and write one file per thread.
 
     `site_url` is the original site's address, for sources whose payloads lack it (discourse).
+    Unless `quiet`, progress bars (on a terminal) and a summary line go to standard error.
     """
+    started = time.monotonic()
     from . import get  # here, not at top: the package imports this module's names
 
     module = get(source)
@@ -327,6 +332,26 @@ def run_import(source: str, inputs: list[str], out_dir: Path, fmt: str, *,
         if not site_url.startswith(("https://", "http://")):
             raise ThreadpressError.one(f"--site-url: expected an http(s) URL, found {site_url!r}")
         options["base_url"] = site_url
+    threads = _convert_all(module, source, inputs, stdin, options,
+                           Progress(len(inputs), quiet, "inputs read"))
+    folder = Path(out_dir) / source
+    plans = _plan_all(folder, threads, fmt, Progress(len(threads), quiet, "threads prepared"))
+    progress = Progress(len(plans), quiet, "threads written")
+    outcomes: Counter[str] = Counter()
+    for path, text, stale in plans:
+        outcomes[_write(path, text, stale)] += 1
+        progress.step()
+    comments = sum(len(t.get("comments") or ()) for t in threads.values())
+    progress.done(f"imported {len(threads)} threads, {comments} comments from {len(inputs)} "
+                  f"inputs ({outcomes['new']} new, {outcomes['updated']} updated, "
+                  f"{outcomes['unchanged']} unchanged) in {time.monotonic() - started:.1f}s "
+                  f"→ {folder}")
+    return [path for path, _, _ in plans]
+
+
+def _convert_all(module: Any, source: str, inputs: list[str], stdin: BinaryIO | None,
+                 options: dict[str, Any], progress: Progress) -> dict[str, dict]:
+    """Every input's threads by id, merged; every input's problems raised together."""
     threads: dict[str, dict] = {}
     errors: list[Diagnostic] = []
     for arg in inputs:
@@ -336,11 +361,23 @@ def run_import(source: str, inputs: list[str], out_dir: Path, fmt: str, *,
                 threads[tid] = merge(threads[tid], t) if tid in threads else t
         except ThreadpressError as exc:
             errors.extend(exc.diagnostics)
+        progress.step()
+    progress.clear()
     if errors:
         raise ThreadpressError(errors)
-    folder = Path(out_dir) / source
-    plans = [_plan(folder, tid, t, fmt) for tid, t in threads.items()]
-    return [_write(path, text, stale) for path, text, stale in plans]
+    return threads
+
+
+def _plan_all(folder: Path, threads: dict[str, dict], fmt: str,
+              progress: Progress) -> list[tuple[Path, str, list[Path]]]:
+    """Every thread merged with its file and dumped, before any is written: a bad existing
+    file stops the import with nothing changed."""
+    plans = []
+    for tid, t in threads.items():
+        plans.append(_plan(folder, tid, t, fmt))
+        progress.step()
+    progress.clear()
+    return plans
 
 
 def _convert_one(module: Any, source: str, arg: str, stdin: BinaryIO | None,
@@ -396,11 +433,17 @@ def _load_existing(path: Path) -> dict:
     return data
 
 
-def _write(path: Path, text: str, stale: Iterable[Path]) -> Path:
-    """Write atomically (temp file + rename); leave the file alone when nothing changed."""
+def _write(path: Path, text: str, stale: Iterable[Path]) -> str:
+    """Write atomically (temp file + rename); leave the file alone when nothing changed.
+
+    Returns what happened to the thread: "new", "updated" or "unchanged".
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     data = text.encode("utf-8")
-    if not (path.is_file() and path.read_bytes() == data):
+    stale = list(stale)
+    existed = path.is_file()
+    unchanged = existed and path.read_bytes() == data
+    if not unchanged:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
@@ -413,4 +456,6 @@ def _write(path: Path, text: str, stale: Iterable[Path]) -> Path:
             raise
     for old in stale:  # the same thread in the other format would load twice
         old.unlink(missing_ok=True)
-    return path
+    if not existed and not stale:
+        return "new"
+    return "unchanged" if unchanged and not stale else "updated"
