@@ -25,7 +25,7 @@ from .errors import Diagnostic, ThreadpressError, report
 from .load import display_path, place, thread_files
 from .model import Summary
 from .progress import Progress
-from .render import pages, views
+from .theme import resolve_theme
 from .write import Output, Staging, locked
 
 PAGES_LIMIT = 1_000_000_000   # GitHub Pages refuses sites over 1 GB
@@ -53,7 +53,7 @@ def build_site(site: Path, output: Path | None = None, base_url: str | None = No
     started = time.monotonic()
     config, diags = load_config(site)
     config = override(config, base_url=base_url, theme=theme)
-    spec = tasks.make_spec(config, pages.resolve_theme(site, config.theme))
+    spec = tasks.make_spec(config, resolve_theme(site, config.theme))
     out = Output(output or site / "output")
     out.lock_path = state.state_file(site, out.path).with_suffix(".lock")
     with locked(out, quiet):
@@ -109,7 +109,7 @@ def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: b
         build_id = state.build_id(spec.key, entries)
         stage = Staging(stage_dir)
         _site_pages([e.summary for e in entries.values()], spec, stage, build_id)
-        reused = [p for rel in plan.kept for p in previous.threads[rel].entries]
+        reused = _moves(plan.kept, previous, entries)
         out.commit(stage_dir, reused)
         outcome.files = stage.files + sum(e.files for e in entries.values())
         outcome.bytes = stage.bytes + sum(e.bytes for e in entries.values())
@@ -210,7 +210,23 @@ def _entries(plan: _Plan, previous: state.State, results: list[tasks.Result],
     return entries
 
 
+def _moves(kept: list[str], previous: state.State, entries: dict[str, state.Entry]) -> list[str]:
+    """What to move from the live output for the reused threads: a thread's whole folder when
+    no other thread lives inside it (one rename, and nothing left to delete), else its entries."""
+    holding = {"/".join(parts[:i]) for e in entries.values()
+               for parts in [routes.slug_dir(e.summary.slug).split("/")[:-1]]
+               for i in range(1, len(parts))}
+    moves = []
+    for rel in kept:
+        old = previous.threads[rel]
+        folder = routes.slug_dir(old.summary.slug).rstrip("/")
+        moves += old.entries if folder in holding else [folder]
+    return moves
+
+
 def _site_pages(threads: list[Summary], spec: tasks.Spec, stage: Staging, build_id: str) -> None:
+    from .render import pages, views
+
     config, theme = spec.config, spec.theme
     r = tasks.renderer(spec)
     ordered = views.sort_threads(threads, config.index_order)

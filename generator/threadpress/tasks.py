@@ -16,14 +16,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__, routes
 from .config import Config
 from .errors import Diagnostic, ThreadpressError
 from .load import load_bytes
 from .model import Summary
-from .render import pages, views
+from .theme import Theme, builtin_themes
 from .write import Staging
+
+if TYPE_CHECKING:
+    from .render import pages
 
 IO_THREADS = 4
 
@@ -33,7 +37,7 @@ class Spec:
     """What every thread page depends on besides its own file; `key` hashes all of it."""
 
     config: Config
-    theme: pages.Theme
+    theme: Theme
     key: str
 
 
@@ -62,12 +66,12 @@ class Result:
     bytes: int = 0
 
 
-def make_spec(config: Config, theme: pages.Theme) -> Spec:
+def make_spec(config: Config, theme: Theme) -> Spec:
     """The spec and its key: the config, every theme file a template can reach, the code."""
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{__version__}\0{[(f.name, getattr(config, f.name)) for f in fields(config)]!r}"
              .encode("utf-8", "surrogateescape"))
-    for folder in (*theme.template_dirs, *theme.static_dirs, pages.builtin_themes(), _code()):
+    for folder in (*theme.template_dirs, *theme.static_dirs, builtin_themes(), _code()):
         _hash_tree(h, folder)
     return Spec(config, theme, h.hexdigest())
 
@@ -83,10 +87,14 @@ def _hash_tree(h: "hashlib._Hash", folder: Path) -> None:
             h.update(path.read_bytes())
 
 
-_RENDERERS: dict[str, pages.Renderer] = {}
+_RENDERERS: dict[str, "pages.Renderer"] = {}
 
 
-def renderer(spec: Spec) -> pages.Renderer:
+def renderer(spec: Spec) -> "pages.Renderer":
+    """The spec's renderer, made once per process (Jinja and the body renderers load here:
+    a build with nothing to render never imports them)."""
+    from .render import pages
+
     r = _RENDERERS.get(spec.key)
     if r is None:
         _RENDERERS.clear()
@@ -107,6 +115,8 @@ def run(task: Task) -> Result:
     del data
     if thread is None:
         return result
+    from .render import views
+
     result.summary = views.summary(thread)
     if routes.collisions([(thread.slug, task.name)]):
         return result   # a slug on a site route: reported with every other clash
@@ -119,7 +129,9 @@ def run(task: Task) -> Result:
     return result
 
 
-def _write_pages(r: pages.Renderer, thread, root: Path) -> tuple[int, int]:
+def _write_pages(r: "pages.Renderer", thread, root: Path) -> tuple[int, int]:
+    from .render import pages
+
     stage = Staging(root)
     files = size = 0
     # Writing a page is mostly waiting on mkdir/open; a few I/O threads overlap that wait

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any, Iterator
 from xml.sax.saxutils import escape
@@ -17,37 +15,13 @@ from markupsafe import Markup
 from .. import __version__, routes
 from ..config import Config
 from ..errors import ThreadpressError
+from ..theme import Theme, builtin_themes, resolve_theme  # noqa: F401 (part of this API)
 from ..model import Summary, Thread
 from ..times import iso
 from . import bodies, views
 from .views import CommentView, ThreadView
 
 DESCRIPTION = 200   # characters of a page's meta description
-
-
-def builtin_themes() -> Path:
-    return Path(str(resources.files("threadpress.themes")))
-
-
-@dataclass(frozen=True)
-class Theme:
-    name: str
-    template_dirs: tuple[Path, ...]   # most specific first
-    static_dirs: tuple[Path, ...]     # least specific first: later ones override
-
-
-def resolve_theme(site: Path, name: str) -> Theme:
-    """The site's themes/<name>/ over the built-in <name> over the built-in default."""
-    layers = [site / "themes" / name, builtin_themes() / name, builtin_themes() / "default"]
-    if not any(d.is_dir() for d in layers[:2]):
-        known = sorted(p.name for p in builtin_themes().iterdir() if (p / "templates").is_dir())
-        raise ThreadpressError.one(f"unknown theme {name!r} (built-in: {', '.join(known)}; "
-                                   f"or make {site / 'themes' / name})", site / "threadpress.yaml",
-                                   field=("theme",))
-    unique = list(dict.fromkeys(layers))
-    return Theme(name,
-                 tuple(d / "templates" for d in unique if (d / "templates").is_dir()),
-                 tuple(d / "static" for d in reversed(unique) if (d / "static").is_dir()))
 
 
 class Renderer:
