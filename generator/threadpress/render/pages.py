@@ -47,6 +47,7 @@ class Renderer:
         self.env.filters["permalink"] = self.permalink
         self.env.globals.update(site=config, version=__version__)
         self._macro = None
+        self._excerpt = None
 
     def date(self, t: datetime | None, fmt: str | None = None) -> str:
         """A time in the site's zone and format; empty when unknown."""
@@ -71,6 +72,12 @@ class Renderer:
         if self._macro is None:
             self._macro = self.env.get_template("_comment.html").module.comment
         return self._macro(v, view, prefix, current)
+
+    def excerpt_html(self, v: CommentView, href: str) -> Markup:
+        """One comment in a line, linking to `href` (the `excerpt` macro in _excerpt.html)."""
+        if self._excerpt is None:
+            self._excerpt = self.env.get_template("_excerpt.html").module.excerpt
+        return self._excerpt(v, href)
 
 
 def rebase(html: Markup, prefix: str) -> Markup:
@@ -101,6 +108,12 @@ def thread_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
     to_thread = r.links.href(first, routes.slug_dir(slug))
     to_root = r.links.href(first, "")
     # A comment page: the comment in full; its ancestors (capped) and replies as excerpts.
+    # Each excerpt is rendered once and reused by every page that shows it, so the work stays
+    # linear in the comments (an ancestor appears on the pages of all its descendants).
+    as_ancestor = [r.excerpt_html(v, f"{to_thread}#{v.anchor}") if v.c.children else None
+                   for v in view.comments]
+    as_reply = [r.excerpt_html(v, to_thread + r.permalink(v)) if v.c.parent is not None
+                else None for v in view.comments]
     depth = r.config.context_depth
     for v in view.comments:
         chain = thread.ancestors(v.c, limit=depth)
@@ -109,8 +122,8 @@ def thread_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
         yield path, r.page(
             "comment.html", thread=view, comment=v,
             snippet=r.comment_html(v, view, to_thread, current=True),
-            ancestors=[view.comments[a.index] for a in chain],
-            replies=[view.comments[thread.positions[k]] for k in v.c.children],
+            ancestors=[as_ancestor[a.index] for a in chain],
+            replies=[as_reply[thread.positions[k]] for k in v.c.children],
             more_above=None if cut is None else view.comments[thread.positions[cut]],
             root=to_root, thread_root=to_thread, canonical=r.links.absolute(path),
             description=views.excerpt(v.html, DESCRIPTION))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup
@@ -52,7 +53,7 @@ class CommentView:
     def id(self) -> str:
         return self.c.id
 
-    @property
+    @cached_property
     def excerpt(self) -> str:
         """The start of the body as one line of plain text (for context and previews)."""
         return excerpt(self.html)
