@@ -73,11 +73,12 @@ class Renderer:
             self._macro = self.env.get_template("_comment.html").module.comment
         return self._macro(v, view, prefix, current)
 
-    def excerpt_html(self, v: CommentView, href: str) -> Markup:
-        """One comment in a line, linking to `href` (the `excerpt` macro in _excerpt.html)."""
+    def excerpt_html(self, v: CommentView, href: str, text: str) -> Markup:
+        """One comment in a line: who, when, `text`, linking to `href` (the `excerpt` macro
+        in _excerpt.html)."""
         if self._excerpt is None:
             self._excerpt = self.env.get_template("_excerpt.html").module.excerpt
-        return self._excerpt(v, href)
+        return self._excerpt(v, href, text)
 
 
 def rebase(html: Markup, prefix: str) -> Markup:
@@ -110,10 +111,13 @@ def thread_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
     # A comment page: the comment in full; its ancestors (capped) and replies as excerpts.
     # Each excerpt is rendered once and reused by every page that shows it, so the work stays
     # linear in the comments (an ancestor appears on the pages of all its descendants).
-    as_ancestor = [r.excerpt_html(v, f"{to_thread}#{v.anchor}") if v.c.children else None
-                   for v in view.comments]
-    as_reply = [r.excerpt_html(v, to_thread + r.permalink(v)) if v.c.parent is not None
-                else None for v in view.comments]
+    # The parent gets a longer excerpt than the ancestors above it: a trail, not a transcript.
+    as_parent, as_ancestor = ([r.excerpt_html(v, f"{to_thread}#{v.anchor}",
+                                              views.excerpt(v.html, chars)) if v.c.children
+                               else None for v in view.comments]
+                              for chars in (views.EXCERPT_CHARS, views.EXCERPT_CHARS // 2))
+    as_reply = [r.excerpt_html(v, to_thread + r.permalink(v), v.excerpt)
+                if v.c.parent is not None else None for v in view.comments]
     depth = r.config.context_depth
     for v in view.comments:
         chain = thread.ancestors(v.c, limit=depth)
@@ -122,7 +126,8 @@ def thread_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
         yield path, r.page(
             "comment.html", thread=view, comment=v,
             snippet=r.comment_html(v, view, to_thread, current=True),
-            ancestors=[as_ancestor[a.index] for a in chain],
+            ancestors=[as_ancestor[a.index] for a in chain[:-1]] + [as_parent[a.index]
+                                                                    for a in chain[-1:]],
             replies=[as_reply[thread.positions[k]] for k in v.c.children],
             more_above=None if cut is None else view.comments[thread.positions[cut]],
             root=to_root, thread_root=to_thread, canonical=r.links.absolute(path),
@@ -154,16 +159,25 @@ def thread_json(thread: Thread) -> str:
         "source": thread.source, "author": thread.author, "created": iso(thread.created) or None,
         "points": thread.points, "tags": thread.tags, "format": thread.format, "body": thread.body,
         "extra": thread.extra,
-        "comments": [{
+        "comments": [_compact({
             "id": c.id, "parent": c.parent, "depth": c.depth, "author": c.author,
             "created": iso(c.created) or None,
             "edited": c.edited if isinstance(c.edited, bool) or c.edited is None else iso(c.edited),
             "score": c.score, "deleted": c.deleted, "dead": c.dead, "url": c.url,
             "format": c.format, "body": c.body, "orphan": c.orphan, "extra": c.extra,
-        } for c in thread.comments],
+        }) for c in thread.comments],
     }
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"),
                       default=_json_default) + "\n"
+
+
+_ALWAYS = ("id", "depth", "format")
+
+
+def _compact(comment: dict[str, Any]) -> dict[str, Any]:
+    """A comment without its empty fields: an absent key means null, false, "" or {}."""
+    return {k: v for k, v in comment.items()
+            if k in _ALWAYS or not (v is None or v is False or v == "" or v == {})}
 
 
 def _json_default(v: Any) -> Any:
