@@ -105,4 +105,4 @@ def test_each_vector_in_each_format(fmt, vector):
         href = "".join(el.attrs.get("href", "").split()).lower()
         assert not href.startswith(("javascript:", "vbscript:", "data:"))
         if el.tag == "a" and "href" in el.attrs:
-            assert el.attrs.get("rel") == "nofollow ugc noopener"
+            assert el.attrs.get("rel") == "nofollow ugc"

@@ -27,7 +27,7 @@ ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"},
 # Tags whose content is dropped with them, rather than kept as text.
 DROP_CONTENT = {"script", "style", "template", "iframe", "object", "embed", "noscript", "textarea",
                 "select", "math", "svg", "title", "xmp", "noembed", "noframes", "plaintext"}
-REL = "nofollow ugc noopener"
+REL = "nofollow ugc"   # no target=_blank anywhere, so no `noopener` is needed
 
 _CODE_LANGUAGES = ("python", "py", "js", "javascript", "ts", "typescript", "json", "yaml", "sh",
                    "bash", "shell", "console", "html", "css", "sql", "c", "cpp", "go", "rust",
