@@ -324,6 +324,32 @@ def test_links_between_routes():
     assert links.href("index.html", "a b/") == "a%20b/"
     assert links.href("a/c/1/index.html", "a/") == "../../"
     assert links.href("page/2/index.html", "") == "../../"
-    offline = routes.Links(offline=True)
-    assert offline.href("a/c/1/index.html", "a/") == "../../index.html"
+    assert routes.offline_links('<a href="../../#c-1"><a href="c/1/"><a href="./">') == \
+        '<a href="../../index.html#c-1"><a href="c/1/index.html"><a href="./index.html">'
+    same = '<a href="#c-1"><a href="https://x.org/a/"><a href="/"><link href="../s.css">'
+    assert routes.offline_links(same) == same
+
+
+@pytest.mark.parametrize("theme", ["default", "board"])
+def test_offline_output_links_files_never_folders(tmp_path, theme):
+    """Opened from the disk, a link to a folder shows a directory listing: none may remain."""
+    from test_build import check_links
+
+    site = tmp_path / "s"
+    (site / "content" / "sub").mkdir(parents=True)
+    (site / "content" / "sub" / "a.yaml").write_text(thread_text("A", 9).replace(
+        "body: 'hello 8'", "body: '>>3 hello 8'"))
+    (site / "content" / "b.yaml").write_text(thread_text("B", 3))
+    (site / "threadpress.yaml").write_text(f"theme: {theme}\nper_page: 1\ncontext_depth: 1\n")
+    assert build_site(site, quiet=True, offline=True) == 0
+    out = site / "output"
+    assert check_links(out) == []
+    for page in out.rglob("*.html"):
+        if page.name == "404.html":
+            continue
+        for el in parse_file(page).iter():
+            href = el.attrs.get("href", "") if el.tag == "a" else ""
+            if href and "://" not in href and not href.startswith("#"):
+                assert href.split("#")[0].endswith((".html", ".json", ".xml", ".svg", ".css")), \
+                    (page.relative_to(out).as_posix(), href)
     assert routes.Links("https://x.org/r/").absolute("a b/index.html") == "https://x.org/r/a%20b/"

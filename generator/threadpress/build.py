@@ -48,11 +48,11 @@ class Outcome:
 
 def build_site(site: Path, output: Path | None = None, base_url: str | None = None,
                theme: str | None = None, jobs: int | None = None, quiet: bool = False,
-               strict: bool = False, clean: bool = False) -> int:
+               strict: bool = False, clean: bool = False, offline: bool | None = None) -> int:
     """Build SITE into OUTPUT (default SITE/output); returns the exit status."""
     started = time.monotonic()
     config, diags = load_config(site)
-    config = override(config, base_url=base_url, theme=theme)
+    config = override(config, base_url=base_url, theme=theme, offline=offline)
     spec = tasks.make_spec(config, resolve_theme(site, config.theme))
     out = Output(output or site / "output")
     out.lock_path = state.state_file(site, out.path).with_suffix(".lock")

@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--strict", action="store_true", help="fail on warnings too")
     build.add_argument("--clean", action="store_true",
                        help="ignore the build state and render every thread (a cold build)")
+    build.add_argument("--offline", action="store_true", default=None,
+                       help="links end in index.html, so the site browses from the disk")
     build.set_defaults(run=_build)
 
     imp = sub.add_parser("import", help="convert saved discussions into thread files")
@@ -129,7 +131,7 @@ def _build(args: argparse.Namespace) -> int:
 
     return build_site(Path(args.site), output=args.output and Path(args.output),
                       base_url=args.base_url, theme=args.theme, jobs=args.jobs, quiet=args.quiet,
-                      strict=args.strict, clean=args.clean)
+                      strict=args.strict, clean=args.clean, offline=args.offline)
 
 
 def _import(args: argparse.Namespace) -> int:

@@ -37,6 +37,7 @@ class Config:
     context_depth: int = _setting(50, "ancestors shown on a comment page")
     per_page: int = _setting(30, "threads per index page")
     cname: str = _setting("", "writes CNAME for a custom domain")
+    offline: bool = _setting(False, "links end in index.html: the site browses from the disk")
     params: dict[str, Any] = _setting(doc="anything, passed to themes as site.params",
                                       default_factory=dict)
 

@@ -13,6 +13,7 @@ readable prefix, `~~`, and a hash of the whole segment. A raw `~` never survives
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Iterable
@@ -99,13 +100,9 @@ def folder_of(path: str) -> str:
 
 @dataclass(frozen=True)
 class Links:
-    """URLs between pages: relative to the page that links, or absolute from `base_url`.
-
-    `offline` makes every link to a folder end in `index.html`, so that a copy of the site
-    opened from the disk navigates (no web server turns `thread/` into `thread/index.html`)."""
+    """URLs between pages: relative to the page that links, or absolute from `base_url`."""
 
     base_url: str = ""
-    offline: bool = False
 
     def href(self, page: str, target: str) -> str:
         """A relative URL from the page at path `page` to the file or folder `target`
@@ -116,8 +113,6 @@ class Links:
         while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
             common += 1
         rel = "../" * (len(here) - common) + "/".join(there[common:])
-        if self.offline and (rel == "" or rel.endswith("/")):
-            rel += "index.html"
         return quote(rel)
 
     def absolute(self, target: str) -> str | None:
@@ -126,6 +121,17 @@ class Links:
             return None
         return self.base_url + quote(target.removesuffix("index.html") if target.endswith(
             "/index.html") or target == "index.html" else target)
+
+
+# A relative link to a folder (`../../`, `c/1/#c-1`, `./`), not one with a scheme, a root-relative
+# one or a bare fragment.
+_FOLDER_LINK = re.compile(r'href="(?![A-Za-z][A-Za-z0-9+.-]*:|/|#)([^"#?]*/)((?:#[^"]*)?)"')
+
+
+def offline_links(page: str) -> str:
+    """Every relative link to a folder made to end in `index.html`: opened from the disk (a USB
+    stick, a downloaded copy) there is no web server to turn `thread/` into its index page."""
+    return _FOLDER_LINK.sub(r'href="\1index.html\2"', page)
 
 
 def collisions(slugs: Iterable[tuple[str, str]]) -> list[Diagnostic]:

@@ -59,7 +59,8 @@ class Renderer:
 
     def page(self, template: str, **context: Any) -> str:
         try:
-            return self.env.get_template(template).render(**context)
+            text = self.env.get_template(template).render(**context)
+            return routes.offline_links(text) if self.config.offline else text
         except jinja2.TemplateSyntaxError as e:
             raise ThreadpressError.one(f"template error: {e.message}", e.filename or template,
                                        e.lineno) from None
