@@ -353,3 +353,19 @@ def test_offline_output_links_files_never_folders(tmp_path, theme):
                 assert href.split("#")[0].endswith((".html", ".json", ".xml", ".svg", ".css")), \
                     (page.relative_to(out).as_posix(), href)
     assert routes.Links("https://x.org/r/").absolute("a b/index.html") == "https://x.org/r/a%20b/"
+
+
+def test_an_error_inside_the_comment_macro_is_a_message_not_a_traceback(tmp_path):
+    site = tmp_path / "s"
+    (site / "content").mkdir(parents=True)
+    (site / "content" / "a.yaml").write_text(thread_text("A", 2))
+    folder = site / "themes" / "default" / "templates"
+    folder.mkdir(parents=True)
+    (folder / "_comment.html").write_text(
+        "{% macro comment(v, thread, prefix, current=false) %}{{ v.no_such_field.x }}{% endmacro %}")
+    proc = subprocess.run([sys.executable, "-m", "threadpress", "build", str(site)],
+                          capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(GENERATOR)})
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "_comment.html: error: template error:" in proc.stderr
+    assert not (site / "output").exists()

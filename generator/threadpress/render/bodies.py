@@ -76,11 +76,6 @@ CACHE_SIZE = 20_000
 _CACHE: dict[tuple[str, ...], str] = {}
 
 
-def sanitize(fragment: str) -> str:
-    """The allowlist sanitiser alone, for HTML that did not come through `render`."""
-    return _CLEANER.clean(fragment)
-
-
 def _quote(m: re.Match, known: Callable[[str], bool], links: list[str]) -> str:
     cid = m.group(1)
     tail = ""

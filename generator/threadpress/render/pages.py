@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
@@ -58,28 +59,37 @@ class Renderer:
         return f"{routes.COMMENTS}/{v.enc}/" if self.config.comment_pages else f"#{v.anchor}"
 
     def page(self, template: str, **context: Any) -> str:
-        try:
+        with template_errors(template):
             text = self.env.get_template(template).render(**context)
-            return routes.offline_links(text) if self.config.offline else text
-        except jinja2.TemplateSyntaxError as e:
-            raise ThreadpressError.one(f"template error: {e.message}", e.filename or template,
-                                       e.lineno) from None
-        except jinja2.TemplateError as e:
-            raise ThreadpressError.one(f"template error: {e}", template) from None
+        return routes.offline_links(text) if self.config.offline else text
 
     def comment_html(self, v: CommentView, view: ThreadView, prefix: str, current: bool = False
                      ) -> Markup:
         """One comment through the theme's `comment` macro (in _comment.html)."""
-        if self._macro is None:
-            self._macro = self.env.get_template("_comment.html").module.comment
-        return self._macro(v, view, prefix, current)
+        with template_errors("_comment.html"):
+            if self._macro is None:
+                self._macro = self.env.get_template("_comment.html").module.comment
+            return self._macro(v, view, prefix, current)
 
     def excerpt_html(self, v: CommentView, href: str, text: str) -> Markup:
         """One comment in a line: who, when, `text`, linking to `href` (the `excerpt` macro
         in _excerpt.html)."""
-        if self._excerpt is None:
-            self._excerpt = self.env.get_template("_excerpt.html").module.excerpt
-        return self._excerpt(v, href, text)
+        with template_errors("_excerpt.html"):
+            if self._excerpt is None:
+                self._excerpt = self.env.get_template("_excerpt.html").module.excerpt
+            return self._excerpt(v, href, text)
+
+
+@contextmanager
+def template_errors(template: str) -> Iterator[None]:
+    """A theme's mistake as a message naming the template (and line, when Jinja knows it)."""
+    try:
+        yield
+    except jinja2.TemplateSyntaxError as e:
+        raise ThreadpressError.one(f"template error: {e.message}", e.filename or template,
+                                   e.lineno) from None
+    except jinja2.TemplateError as e:
+        raise ThreadpressError.one(f"template error: {e}", template) from None
 
 
 def rebase(html: Markup, prefix: str) -> Markup:
