@@ -114,14 +114,14 @@ def _check(args: argparse.Namespace) -> int:
         config, diags = load_config(site)
     except ThreadpressError as e:  # still check the content, with the default settings
         config, diags = Config(), e.diagnostics
-    loaded = load_content(site / "content", config.sort)
+    loaded = load_content(site / "content", config.sort, keep=False)
     diags = diags + loaded.diagnostics
     report(diags)
-    comments = sum(len(t.comments) for t in loaded.threads)
-    deepest = max((t.max_depth + 1 for t in loaded.threads), default=0)
+    comments = sum(b.comments for b in loaded.loaded)
+    deepest = max((b.deepest for b in loaded.loaded), default=0)
     errors = sum(not d.warning for d in diags)
     warnings = len(diags) - errors
-    print(f"{len(loaded.threads)} threads, {comments} comments, deepest chain {deepest}, "
+    print(f"{len(loaded.loaded)} threads, {comments} comments, deepest chain {deepest}, "
           f"{warnings} warnings, {errors} errors")
     return 1 if errors or (args.strict and warnings) else 0
 

@@ -25,8 +25,18 @@ COMMENT_KEYS = {"id", "author", "created", "edited", "score", "body", "format", 
 class Loaded:
     """The outcome of loading one site's content: the good threads and all diagnostics."""
 
+    @dataclass
+    class Brief:
+        """What is kept of every good thread: its route and its size."""
+
+        slug: str
+        path: str
+        comments: int
+        deepest: int          # the longest chain of replies, counting the top-level comment
+
     threads: list[Thread] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    loaded: list[Brief] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -49,8 +59,10 @@ def thread_files(content_dir: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(content_dir).as_posix())
 
 
-def load_content(content_dir: Path, sort: str = "original") -> Loaded:
-    """Load every thread file; a broken file is reported and skipped, never fatal to the run."""
+def load_content(content_dir: Path, sort: str = "original", keep: bool = True) -> Loaded:
+    """Load every thread file; a broken file is reported and skipped, never fatal to the run.
+    With `keep` false only each thread's summary stays (`Loaded.loaded`): memory does not grow
+    with the archive (what `check` needs)."""
     result = Loaded()
     if not content_dir.is_dir():
         result.diagnostics.append(Diagnostic(f"no content folder at {content_dir}", str(content_dir)))
@@ -60,27 +72,31 @@ def load_content(content_dir: Path, sort: str = "original") -> Loaded:
     paused = gc.isenabled()
     gc.disable()
     try:
-        _load_files(content_dir, sort, result)
+        _load_files(content_dir, sort, result, keep)
     finally:
         if paused:
             gc.enable()
     return result
 
 
-def _load_files(content_dir: Path, sort: str, result: Loaded) -> None:
+def _load_files(content_dir: Path, sort: str, result: Loaded, keep: bool) -> None:
     for path in thread_files(content_dir):
         rel = path.relative_to(content_dir)
         slug = PurePosixPath(rel.as_posix()).with_suffix("").as_posix()
         thread, diags = load_bytes(path.read_bytes(), display_path(path), slug, sort)
         result.diagnostics.extend(diags)
         if thread is not None:
-            result.threads.append(thread)
+            result.loaded.append(Loaded.Brief(thread.slug, thread.path, len(thread.comments),
+                                              thread.max_depth + 1))
+            if keep:
+                result.threads.append(thread)
     # two threads on one path: the same rule, from the same module, as the build's
-    clashes = place(routes.collisions((t.slug, t.path) for t in result.threads))
+    clashes = place(routes.collisions((b.slug, b.path) for b in result.loaded))
     if clashes:
         result.diagnostics.extend(clashes)
         bad = {d.file for d in clashes}
         result.threads = [t for t in result.threads if t.path not in bad]
+        result.loaded = [b for b in result.loaded if b.path not in bad]
 
 
 def place(diags: list[Diagnostic]) -> list[Diagnostic]:
