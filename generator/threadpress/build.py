@@ -83,8 +83,8 @@ def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: b
     where = state.state_file(site, out.path)
     previous, warning = (state.State(spec=spec.key), None) if clean else \
         state.load(where, out.path, spec.key)
-    if warning:
-        outcome.diagnostics.append(Diagnostic(warning, warning=True))
+    if warning and not quiet:   # about the cache, not the input: never fails a --strict build
+        print(f"warning: {warning}", file=sys.stderr)
     content = site / "content"
     if not content.is_dir():
         outcome.diagnostics.append(Diagnostic(f"no content folder at {content}", str(content)))
