@@ -7,7 +7,8 @@ import re
 from typing import Any
 
 from ..errors import ThreadpressError
-from .common import bad_input, clean, comment, http_get, kind_of, parse_json, thread, utc_iso
+from .common import (bad_input, clean, comment, http_get, kind_of, parse_json, thread, tidy,
+                     utc_iso)
 
 SITE = "https://news.ycombinator.com/item?id="
 API = "https://hn.algolia.com/api/v1/items/"
@@ -51,8 +52,8 @@ def _load(payload: bytes, name: str) -> Any:
         items = []
         for line in lines:
             try:
-                items.append(json.loads(line))
-            except json.JSONDecodeError:
+                items.append(tidy(json.loads(line)))
+            except (ValueError, RecursionError):
                 raise first from None  # neither JSON nor JSON Lines: report the JSON error
         return items
 
