@@ -58,9 +58,11 @@ def test_utc_iso(value, expected):
     assert utc_iso(value) == expected
 
 
-def test_utc_iso_rejects_nonsense():
+def test_utc_iso_rejects_nonsense_and_as_time_passes_it_on():
     with pytest.raises(ValueError):
         utc_iso("yesterday")
+    assert common.as_time("yesterday") == "yesterday"  # for the check of the result to name
+    assert common.as_time([1]) == [1] and common.as_time(1301670131) == "2011-04-01T15:02:11Z"
 
 
 def test_clean_comment_and_thread_key_order():

@@ -84,6 +84,8 @@ def _hn(**changes: Any) -> dict:
     ({"points": [1]}, "points", "expected an integer"),
     ({"c_author": True}, "comments[0].author", "expected a string"),
     ({"c_points": {"a": 1}}, "comments[0].score", "expected an integer"),
+    ({"c_created_at_i": [1, 2]}, "comments[0].created", "expected a time"),
+    ({"created_at_i": "yesterday"}, "created", "expected a time"),
 ])
 def test_wrong_types_are_refused_naming_payload_and_field(changes, field, expected, tmp_path,
                                                           capsys):
@@ -97,6 +99,7 @@ def test_wrong_types_are_refused_naming_payload_and_field(changes, field, expect
     assert "nothing was written" in line
     if field.startswith("comments"):
         assert "(comment '101')" in line
+    assert "Error:" not in line  # the loader's words, not an exception's
 
 
 def test_counts_sent_as_numeric_text_are_coerced(tmp_path, capsys):

@@ -108,6 +108,16 @@ def utc_iso(value: Any) -> str | None:
     return iso(moment)
 
 
+def as_time(value: Any) -> Any:
+    """utc_iso for a payload's time where the importer cannot name the field: a value that is
+    not a time passes through unchanged, and the check of what would be written refuses it,
+    naming the thread file's field and the comment's id (one place judges values)."""
+    try:
+        return utc_iso(value)
+    except (ValueError, TypeError, OverflowError):
+        return value
+
+
 def utc_time(value: Any, name: str, what: str) -> str | None:
     """utc_iso, with a malformed time reported as bad input naming the file and the field."""
     try:

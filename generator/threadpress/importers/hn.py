@@ -7,8 +7,8 @@ import re
 from typing import Any
 
 from ..errors import ThreadpressError
-from .common import (bad_input, clean, comment, http_get, kind_of, parse_json, thread, tidy,
-                     utc_iso)
+from .common import (as_time, bad_input, clean, comment, http_get, kind_of, parse_json, thread,
+                     tidy)
 
 SITE = "https://news.ycombinator.com/item?id="
 API = "https://hn.algolia.com/api/v1/items/"
@@ -103,7 +103,7 @@ def _algolia_comment(item: dict, cid: str, parent: str, story_id: str) -> dict:
     gone = item.get("author") is None and not text  # Algolia nulls both for deleted comments
     return comment(id=cid, parent=None if parent == story_id else parent,
                    author=item.get("author"),
-                   created=utc_iso(item.get("created_at_i") or item.get("created_at")),
+                   created=as_time(item.get("created_at_i") or item.get("created_at")),
                    score=item.get("points"), url=SITE + cid,
                    deleted=bool(item.get("deleted")) or gone, dead=bool(item.get("dead")),
                    format="html", body=text or None)
@@ -114,7 +114,7 @@ def _story(item: dict, story_id: str, author: Any, created: Any, points: Any,
     """Thread fields shared by both APIs."""
     return thread(title=item.get("title") or f"Hacker News item {story_id}", id=story_id,
                   url=item.get("url") or None, source=SITE + story_id, author=author,
-                  created=utc_iso(created), points=points, format="html",
+                  created=as_time(created), points=points, format="html",
                   body=item.get("text") or None, dead=True if item.get("dead") else None,
                   deleted=True if item.get("deleted") else None, comments=comments)
 
@@ -183,7 +183,7 @@ def _firebase_comment(item: dict, cid: str, parent: str | None, story_id: str) -
     if text in PLACEHOLDERS:
         text = None
     return comment(id=cid, parent=None if parent == story_id else parent,
-                   author=item.get("by"), created=utc_iso(item.get("time")),
+                   author=item.get("by"), created=as_time(item.get("time")),
                    score=item.get("score"), url=SITE + cid,
                    deleted=bool(item.get("deleted")), dead=bool(item.get("dead")),
                    format="html", body=text)
