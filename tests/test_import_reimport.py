@@ -103,6 +103,35 @@ def test_lobsters_edits_survive_reimport_and_the_thread_never_moves(tmp_path, ca
     assert not (site / "output" / "lobsters").exists()
 
 
+EVERY_SOURCE = {"hn": "hn-firebase-small.jsonl", "reddit": "reddit-small.json",
+                "lobsters": "lobsters-2025.json", "discourse": "discourse-topic-modern.json",
+                "github": "github-issue-with-comments.json", "mastodon": "mastodon-thread.json",
+                "mbox": "mbox-small.mbox"}
+
+
+@pytest.mark.parametrize("source", sorted(EVERY_SOURCE))
+def test_every_importer_keeps_hand_edits(source, tmp_path, capsys):
+    """The issue's edits on one thread of each source, re-imported from the same payload."""
+    content = tmp_path / "site" / "content"
+    payload = OWN / EVERY_SOURCE[source]
+    _import(capsys, source, payload, content)
+    path = max((content / source).iterdir(), key=lambda p: len(_read(p)["comments"]))
+    doc = _read(path)
+    assert len(doc["comments"]) >= 2
+    doc.update(slug=f"kept/{source}", title="Mine", tags=["mine"])
+    removed = _leaf(doc)
+    doc["comments"].remove(removed)
+    doc["comments"][0].update(deleted=True, body="[withdrawn]")
+    _write(path, doc)
+    for again in (payload, payload):  # twice: the second import sees the first one's record
+        lines = _import(capsys, source, again, content)
+        assert f"{path}: unchanged" in lines
+    after = _read(path)
+    assert after == doc
+    assert [t.slug for t in load_content(content).threads if t.title == "Mine"] == \
+        [f"kept/{source}"]
+
+
 def test_hn_upstream_changes_land_where_not_edited(tmp_path, capsys):
     content = tmp_path / "site" / "content"
     payload = json.loads((OWN / "hn-algolia-small.json").read_text(encoding="utf-8"))
