@@ -102,6 +102,28 @@ def test_wrong_types_are_refused_naming_payload_and_field(changes, field, expect
     assert "Error:" not in line  # the loader's words, not an exception's
 
 
+def test_a_payload_of_the_wrong_shape_is_refused_at_its_field_and_line(tmp_path, capsys):
+    """An importer tripping over a value is reported where the value is, not as a bare
+    exception: a second, traced run finds the field it read last."""
+    data = json.loads((OWN / "reddit-small.json").read_text(encoding="utf-8"))
+    data[1]["data"]["children"][1] = "a string where a comment belongs"
+    payload = tmp_path / "bad.json"
+    payload.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    code, _, err = _run(capsys, "import", "reddit", str(payload), "-o", str(tmp_path / "c"))
+    d = parse_diagnostic(err.strip())
+    assert code == 1 and (d["path"], d["field"]) == (str(payload), "[1].data.children[1]")
+    lines = payload.read_text(encoding="utf-8").splitlines()
+    assert "a string where a comment belongs" in lines[d["line"] - 1]
+    assert d["message"].startswith("a string is not what a reddit payload has here")
+
+    data = _hn()
+    del data["children"][1]["id"]
+    payload.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    code, _, err = _run(capsys, "import", "hn", str(payload), "-o", str(tmp_path / "c"))
+    d = parse_diagnostic(err.strip())
+    assert (d["field"], d["message"]) == ("children[1].id", "`id` is missing (KeyError: 'id')")
+
+
 def test_counts_sent_as_numeric_text_are_coerced(tmp_path, capsys):
     payload = tmp_path / "p.json"
     payload.write_text(json.dumps(_hn(points="42", c_points=" 7 ")), encoding="utf-8")

@@ -22,8 +22,10 @@ import yaml
 
 from .. import __version__
 from ..errors import Diagnostic, ThreadpressError
-from ..parse import build, json_events
+from ..parse import build, json_events, locate
 from ..progress import Progress
+from .trace import locate_failure
+from .trace import payload as traced
 from ..times import iso, to_time
 
 if TYPE_CHECKING:
@@ -69,7 +71,7 @@ def parse_json(payload: bytes, name: str) -> Any:
     except ValueError as exc:  # e.g. an integer longer than Python converts (4,300 digits)
         raise ThreadpressError.one(f"not usable JSON: {exc}", file=name) from None
     # a lone `\\ud800` escape decodes to text no file or terminal can take: mend it at once
-    return tidy(data) if _ESCAPED_SURROGATE.search(text) else data
+    return traced(tidy(data) if _ESCAPED_SURROGATE.search(text) else data)
 
 
 def bad_input(name: str, message: str) -> ThreadpressError:
@@ -514,13 +516,35 @@ def _convert_one(module: Any, source: str, arg: str, stdin: BinaryIO | None,
     except ThreadpressError:
         raise
     except (ValueError, KeyError, TypeError, AttributeError, IndexError, OverflowError) as exc:
-        raise bad_input(name, f"not a usable {source} payload: {type(exc).__name__}: {exc}")
+        raise _unusable(lambda: module.convert(payload, name, **options), source, name,
+                        payload, exc) from None
     for t in threads:
         tidy(t)
         if not isinstance(t.get("id"), (str, int)) or isinstance(t.get("id"), bool) \
                 or not str(t["id"]).strip() or not t.get("title"):
             raise bad_input(name, f"the {source} payload gave a thread without id or title")
     return name, threads
+
+
+def _unusable(convert: Any, source: str, name: str, payload: bytes,
+              exc: Exception) -> ThreadpressError:
+    """The error for a payload an importer tripped over: the field it read last, and its line
+    when the payload is JSON (found by a second, traced run: see trace.py)."""
+    why = f"{type(exc).__name__}: {exc}"
+    found = locate_failure(convert, exc)
+    if found is None:
+        return bad_input(name, f"not a usable {source} payload: {why}")
+    field, kind = found
+    line = column = None
+    if payload.lstrip()[:1] in (b"{", b"["):
+        try:
+            where = locate(payload.decode("utf-8-sig"), "payload.json", [field])
+            line, column = where.get(field, (None, None))
+        except (ThreadpressError, ValueError):
+            pass
+    what = f"`{field[-1]}` is missing" if kind == "missing" else \
+        f"{kind} is not what a {source} payload has here"
+    return ThreadpressError.one(f"{what} ({why})", name, line, column, field)
 
 
 def _read_input(module: Any, source: str, arg: str, stdin: BinaryIO | None) -> tuple[str, bytes]:

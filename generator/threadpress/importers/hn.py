@@ -9,6 +9,7 @@ from typing import Any
 from ..errors import ThreadpressError
 from .common import (as_time, bad_input, clean, comment, http_get, kind_of, parse_json, thread,
                      tidy)
+from .trace import payload as traced
 
 SITE = "https://news.ycombinator.com/item?id="
 API = "https://hn.algolia.com/api/v1/items/"
@@ -55,7 +56,7 @@ def _load(payload: bytes, name: str) -> Any:
                 items.append(tidy(json.loads(line)))
             except (ValueError, RecursionError):
                 raise first from None  # neither JSON nor JSON Lines: report the JSON error
-        return items
+        return traced(items)
 
 
 def _is_item(value: Any) -> bool:
