@@ -25,3 +25,13 @@ def site(tmp_path: Path):
         return root
 
     return make
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`fuzz` tests (minutes long) run only when selected by marker (`pytest -m fuzz`)."""
+    if "fuzz" in (config.getoption("-m") or ""):
+        return
+    skip = pytest.mark.skip(reason="the long fuzz run: select it with pytest -m fuzz")
+    for item in items:
+        if item.get_closest_marker("fuzz"):
+            item.add_marker(skip)

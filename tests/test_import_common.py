@@ -58,9 +58,11 @@ def test_utc_iso(value, expected):
     assert utc_iso(value) == expected
 
 
-def test_utc_iso_rejects_nonsense():
+def test_utc_iso_rejects_nonsense_and_as_time_passes_it_on():
     with pytest.raises(ValueError):
         utc_iso("yesterday")
+    assert common.as_time("yesterday") == "yesterday"  # for the check of the result to name
+    assert common.as_time([1]) == [1] and common.as_time(1301670131) == "2011-04-01T15:02:11Z"
 
 
 def test_clean_comment_and_thread_key_order():
@@ -265,7 +267,7 @@ def _summary(stderr: str) -> dict:
     """The import summary line's numbers, by name; asserts it is the last line."""
     last = stderr.replace("\r", "\n").rstrip("\n").splitlines()[-1].removeprefix("\033[K")
     m = re.fullmatch(r"imported (?P<threads>\d+) threads, (?P<comments>\d+) comments from "
-                     r"(?P<inputs>\d+) inputs \((?P<new>\d+) new, (?P<updated>\d+) updated, "
+                     r"(?P<inputs>\d+) inputs \((?P<new>\d+) new, (?P<merged>\d+) merged, "
                      r"(?P<unchanged>\d+) unchanged\) in [\d.]+s → (?P<where>.+)", last)
     assert m, last
     return {k: v if k == "where" else int(v) for k, v in m.groupdict().items()}
@@ -284,9 +286,9 @@ def test_import_shows_progress_on_a_terminal_and_a_summary_line(tmp_path, monkey
     assert all(bar in shown for bar in bars)
     [thread] = load_content(tmp_path).threads
     assert _summary(shown) == {"threads": 1, "comments": len(thread.comments), "inputs": 2,
-                               "new": 1, "updated": 0, "unchanged": 0,
+                               "new": 1, "merged": 0, "unchanged": 0,
                                "where": str(tmp_path / "hn")}
-    assert capsys.readouterr().out.splitlines() == [str(tmp_path / "hn" / "100.yaml")]
+    assert capsys.readouterr().out.splitlines() == [f"{tmp_path / 'hn' / '100.yaml'}: new"]
 
     piped = io.StringIO()  # a log: the summary line alone, no bar
     monkeypatch.setattr(sys, "stderr", piped)
@@ -296,7 +298,7 @@ def test_import_shows_progress_on_a_terminal_and_a_summary_line(tmp_path, monkey
     piped = io.StringIO()
     monkeypatch.setattr(sys, "stderr", piped)
     assert main(["import", "hn", src, "-o", str(tmp_path), "--format", "json"]) == 0
-    assert _summary(piped.getvalue())["updated"] == 1  # the same thread, moved to JSON
+    assert _summary(piped.getvalue())["merged"] == 1  # the same thread, moved to JSON
 
     quiet = _Terminal()
     monkeypatch.setattr(sys, "stderr", quiet)

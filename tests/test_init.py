@@ -189,7 +189,7 @@ def test_gitignore_keeps_the_output_and_build_state_out_of_git(new_site):
         pytest.skip("git is not installed")
     subprocess.run([git, "init", "-q", str(new_site)], check=True)
     probe = ["output/index.html", ".threadpress/state", ".output.tmp-1/x", "content/welcome.yaml",
-             "threadpress.yaml", ".github/workflows/pages.yml"]
+             "threadpress.yaml", ".github/workflows/pages.yml", "content/_imports/hn/1.json"]
     run = subprocess.run([git, "check-ignore", *probe], cwd=new_site, capture_output=True,
                          text=True)
     assert run.stdout.split() == probe[:3]

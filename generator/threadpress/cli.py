@@ -135,10 +135,10 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from .importers.common import run_import
+    from .importers.common import import_threads
 
-    written = run_import(args.source, args.inputs, Path(args.output), args.format,
-                         site_url=args.site_url, quiet=args.quiet)
-    for path in written:
-        print(path)
+    done = import_threads(args.source, args.inputs, Path(args.output), args.format,
+                          site_url=args.site_url, quiet=args.quiet)
+    for item in done:  # the total is the summary line on standard error
+        print(f"{item.path}: {item.status}")
     return 0

@@ -61,8 +61,11 @@ def locate(text: str, name: str, paths: Iterable[Field]) -> dict[Field, tuple[in
     return result
 
 
-def build(events: Iterable[Event], name: str) -> Any:
-    """Make Python data from an event stream, with a stack instead of recursion."""
+def build(events: Iterable[Event], name: str, max_nesting: int | None = MAX_NESTING) -> Any:
+    """Make Python data from an event stream, with a stack instead of recursion.
+
+    `max_nesting=None` lifts the limit: importers read foreign payloads (an Algolia tree nests
+    two levels per reply) and write them flat, so their depth costs nothing later."""
     root: Any = None
     stack: list[list] = []  # [container, pending key or _NO_KEY]
     for kind, value, line, col in events:
@@ -70,7 +73,7 @@ def build(events: Iterable[Event], name: str) -> Any:
             stack.pop()
             continue
         if kind == "map" or kind == "seq":
-            if len(stack) >= MAX_NESTING:
+            if max_nesting is not None and len(stack) >= max_nesting:
                 raise ThreadpressError.one(
                     f"nested more than {MAX_NESTING} levels deep (about {MAX_NESTING // 2} levels of "
                     "replies); write deep reply chains in the "

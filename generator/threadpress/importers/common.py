@@ -13,16 +13,23 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import yaml
 
 from .. import __version__
 from ..errors import Diagnostic, ThreadpressError
-from ..load import SUFFIXES
+from ..parse import build, json_events, locate
 from ..progress import Progress
+from .trace import locate_failure
+from .trace import payload as traced
 from ..times import iso, to_time
+
+if TYPE_CHECKING:
+    from .reimport import Plan
 
 USER_AGENT = f"threadpress/{__version__} (+https://github.com/threadpress)"
 FETCH_TIMEOUT = 20
@@ -39,17 +46,21 @@ COMMENT_KEYS = ("id", "parent", "author", "created", "edited", "score", "url", "
 # --- payloads -------------------------------------------------------------------------------
 
 def parse_json(payload: bytes, name: str) -> Any:
-    """Decode a UTF-8 JSON payload, raising a ThreadpressError that names the file and position."""
+    """Decode a UTF-8 JSON payload, raising a ThreadpressError that names the file and position.
+
+    Any depth is read: json's C scanner recurses (about 500 levels of Algolia or Reddit replies,
+    two JSON levels each), so deeper payloads go through the loader's iterative reader.
+    """
     try:
         text = payload.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ThreadpressError.one(f"not UTF-8 text (byte {exc.start}): is this a JSON payload?",
                                    file=name) from None
     try:
-        return json.loads(text)
-    except RecursionError:
-        raise ThreadpressError.one("JSON nested too deeply to read; save a shallower page of "
-                                   "the thread", file=name) from None
+        try:
+            data = json.loads(text)
+        except RecursionError:
+            data = build(json_events(text, name), name, max_nesting=None)
     except json.JSONDecodeError as exc:
         end = text.rstrip()
         cut = exc.pos >= len(end) or exc.msg.startswith("Unterminated") or \
@@ -57,6 +68,10 @@ def parse_json(payload: bytes, name: str) -> Any:
         hint = " (truncated?)" if cut else ""
         raise ThreadpressError.one(f"not valid JSON{hint}: {exc.msg}", file=name,
                                    line=exc.lineno, column=exc.colno) from None
+    except ValueError as exc:  # e.g. an integer longer than Python converts (4,300 digits)
+        raise ThreadpressError.one(f"not usable JSON: {exc}", file=name) from None
+    # a lone `\\ud800` escape decodes to text no file or terminal can take: mend it at once
+    return traced(tidy(data) if _ESCAPED_SURROGATE.search(text) else data)
 
 
 def bad_input(name: str, message: str) -> ThreadpressError:
@@ -95,12 +110,54 @@ def utc_iso(value: Any) -> str | None:
     return iso(moment)
 
 
+def as_time(value: Any) -> Any:
+    """utc_iso for a payload's time where the importer cannot name the field: a value that is
+    not a time passes through unchanged, and the check of what would be written refuses it,
+    naming the thread file's field and the comment's id (one place judges values)."""
+    try:
+        return utc_iso(value)
+    except (ValueError, TypeError, OverflowError):
+        return value
+
+
 def utc_time(value: Any, name: str, what: str) -> str | None:
     """utc_iso, with a malformed time reported as bad input naming the file and the field."""
     try:
         return utc_iso(value)
     except ValueError:
         raise bad_input(name, f"{what} is not a time: {value!r}") from None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_INTEGER = re.compile(r"[+-]?\d{1,18}")
+COUNTS = {"points", "score"}  # APIs send these as numbers or, now and then, numeric text
+
+
+def tidy(thread: Any) -> Any:
+    """An importer's thread (or a payload) made writable, in place and without recursion.
+
+    Lone surrogates (a JSON `\\ud800`, or undecodable mail bytes) cannot be written as UTF-8:
+    they become U+FFFD. Counts sent as numeric text become integers; any other wrong type is
+    left for the loader's checks to refuse, naming the field.
+    """
+    if isinstance(thread, str):
+        return _SURROGATE.sub("\ufffd", thread)
+    stack: list[Any] = [thread] if isinstance(thread, (dict, list)) else []
+    while stack:
+        node = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in list(items):
+            if isinstance(value, str):
+                if key in COUNTS and _INTEGER.fullmatch(value.strip()):
+                    node[key] = int(value)
+                elif _SURROGATE.search(value):
+                    node[key] = _SURROGATE.sub("\ufffd", value)
+            elif isinstance(value, (dict, list)):
+                stack.append(value)
+            if isinstance(key, str) and _SURROGATE.search(key):
+                node[_SURROGATE.sub("\ufffd", key)] = node.pop(key)
+    return thread
 
 
 def clean(d: dict) -> dict:
@@ -188,7 +245,7 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def dump(thread: dict, fmt: str) -> str:
     """Serialise a thread deterministically as YAML (`yaml`) or JSON (`json`)."""
     if fmt == "json":
-        return json.dumps(thread, indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(thread, indent=2, ensure_ascii=False, default=_json_value) + "\n"
     if fmt != "yaml":
         raise ThreadpressError.one(f"unknown output format {fmt!r}: expected yaml or json")
     opts = dict(sort_keys=False, allow_unicode=True, width=1 << 30, default_flow_style=False)
@@ -197,6 +254,13 @@ def dump(thread: dict, fmt: str) -> str:
     if yaml.load(text, Loader=_Loader) != thread:
         text = yaml.dump(thread, Dumper=_BaseDumper, **opts)
     return text
+
+
+def _json_value(value: Any) -> str:
+    """Times a hand-edited YAML file holds as timestamps, when its thread is re-written as JSON."""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} cannot be written as JSON")
 
 
 # --- merge ----------------------------------------------------------------------------------
@@ -218,42 +282,66 @@ def flatten(comments: list) -> list[dict]:
 
 
 def merge(old: dict, new: dict) -> dict:
-    """Re-import: `new` wins, but comments gone upstream are kept (marked) at their old place."""
+    """`new`, plus every comment of `old` missing from it, kept at its old place (after its
+    nearest earlier sibling still there) and marked `removed_upstream: true`."""
     new_comments = flatten(new.get("comments") or [])
+    present = {comment_key(c) for c in new_comments}
     old_comments = flatten(old.get("comments") or [])
-    present = {c["id"] for c in new_comments}
-    kids: dict[Any, list[str]] = {}
+    gone = {comment_key(c): c for c in old_comments if comment_key(c) not in present}
+    if not gone:
+        return new
+    kids, by_id = children(new_comments)
+    by_id.update((k, {**c, "removed_upstream": True}) for k, c in gone.items())
+    slot_in(kids, children(old_comments)[0], set(gone))
+    return {**new, "comments": walk_children(kids, by_id)}
+
+
+def comment_key(c: dict) -> str:
+    """A comment's id as text: a hand-edited file may say `id: 5` for the source's "5"."""
+    return str(c["id"])
+
+
+def parent_key(c: dict) -> str | None:
+    parent = c.get("parent")
+    return None if parent is None else str(parent)
+
+
+def children(comments: list[dict]) -> tuple[dict[str | None, list[str]], dict[str, dict]]:
+    """Child-id lists per parent id (None: top level) and comments by id, in list order."""
+    kids: dict[str | None, list[str]] = {}
     by_id: dict[str, dict] = {}
-    for c in new_comments:
-        by_id[c["id"]] = c
-        kids.setdefault(c.get("parent"), []).append(c["id"])
-    old_kids: dict[Any, list[str]] = {}
-    for c in old_comments:
-        old_kids.setdefault(c.get("parent"), []).append(c["id"])
-    for c in old_comments:
-        if c["id"] in present or c["id"] in by_id:
+    for c in comments:
+        by_id[comment_key(c)] = c
+        kids.setdefault(parent_key(c), []).append(comment_key(c))
+    return kids, by_id
+
+
+_FRONT = object()
+
+
+def slot_in(kids: dict, other_kids: dict, added: set[str]) -> None:
+    """Add the ids in `added` to the child lists `kids`, each right after its nearest earlier
+    sibling in `other_kids` that `kids` already holds (first, if none); linear time."""
+    for parent, others in other_kids.items():
+        if not any(c in added for c in others):
             continue
-        kept = dict(c)
-        kept["removed_upstream"] = True
-        by_id[c["id"]] = kept
-        _insert_after_sibling(kids, old_kids, c.get("parent"), c["id"])
-    merged = dict(new)
-    merged["comments"] = _walk(kids, by_id)
-    return merged
+        have = kids.setdefault(parent, [])
+        present = set(have)
+        after: dict[Any, list[str]] = {}
+        last: Any = _FRONT
+        for c in others:
+            if c in added:
+                after.setdefault(last, []).append(c)
+            elif c in present:
+                last = c
+        slotted = list(after.get(_FRONT, []))
+        for c in have:
+            slotted.append(c)
+            slotted.extend(after.get(c, []))
+        kids[parent] = slotted
 
 
-def _insert_after_sibling(kids: dict, old_kids: dict, parent: Any, cid: str) -> None:
-    """Put cid in parent's child list right after its nearest earlier old sibling still there."""
-    siblings = kids.setdefault(parent, [])
-    earlier = old_kids[parent][:old_kids[parent].index(cid)]
-    for sib in reversed(earlier):
-        if sib in siblings:
-            siblings.insert(siblings.index(sib) + 1, cid)
-            return
-    siblings.insert(0, cid)
-
-
-def _walk(kids: dict, by_id: dict) -> list[dict]:
+def walk_children(kids: dict, by_id: dict) -> list[dict]:
     """Pre-order over the child lists; comments under unknown parents follow, in list order."""
     out: list[dict] = []
     seen: set[str] = set()
@@ -310,10 +398,27 @@ def safe_name(thread_id: str) -> str:
     return name
 
 
+@dataclass
+class Imported:
+    """One thread an import wrote (or left alone), and what happened to it."""
+
+    path: Path
+    status: str  # new | unchanged | merged (+N comments, M updated, K kept as edited)
+
+
 def run_import(source: str, inputs: list[str], out_dir: Path, fmt: str, *,
                stdin: BinaryIO | None = None, site_url: str | None = None,
                quiet: bool = True) -> list[Path]:
-    """Convert every input, then (only if all succeeded) merge and write one file per thread.
+    """import_threads, returning only the thread files' paths."""
+    return [i.path for i in import_threads(source, inputs, out_dir, fmt, stdin=stdin,
+                                           site_url=site_url, quiet=quiet)]
+
+
+def import_threads(source: str, inputs: list[str], out_dir: Path, fmt: str, *,
+                   stdin: BinaryIO | None = None, site_url: str | None = None,
+                   quiet: bool = True) -> list[Imported]:
+    """Convert every input, merge each thread with its file, check the results with the
+    loader's own code, and only if all of that succeeded write one file per thread.
 
     `site_url` is the original site's address, for sources whose payloads lack it (discourse).
     Unless `quiet`, progress bars (on a terminal) and a summary line go to standard error.
@@ -324,76 +429,122 @@ def run_import(source: str, inputs: list[str], out_dir: Path, fmt: str, *,
     module = get(source)
     if fmt not in ("yaml", "json"):
         raise ThreadpressError.one(f"unknown output format {fmt!r}: expected yaml or json")
-    options = {}
-    if site_url:
-        if "base_url" not in inspect.signature(module.convert).parameters:
-            raise ThreadpressError.one(f"--site-url is not used by {source}: its payloads "
-                                       "carry their own addresses")
-        if not site_url.startswith(("https://", "http://")):
-            raise ThreadpressError.one(f"--site-url: expected an http(s) URL, found {site_url!r}")
-        options["base_url"] = site_url
-    threads = _convert_all(module, source, inputs, stdin, options,
-                           Progress(len(inputs), quiet, "inputs read"))
-    folder = Path(out_dir) / source
-    plans = _plan_all(folder, threads, fmt, Progress(len(threads), quiet, "threads prepared"))
+    options = _options(module, source, site_url)
+    threads, origins = _convert_all(module, source, inputs, stdin, options,
+                                    Progress(len(inputs), quiet, "inputs read"))
+    plans = _plan_all(Path(out_dir), source, threads, origins, fmt,
+                      Progress(len(threads), quiet, "threads prepared"))
     progress = Progress(len(plans), quiet, "threads written")
-    outcomes: Counter[str] = Counter()
-    for path, text, stale in plans:
-        outcomes[_write(path, text, stale)] += 1
+    for p in plans:  # the thread file first: a record newer than its file would hide edits
+        if p.text is not None:
+            _write(p.path, p.text)
+        for old in p.stale:  # the same thread in the other format would load twice
+            old.unlink(missing_ok=True)
+        _write(p.record, p.record_text)
         progress.step()
+    outcomes = Counter(p.status.split(" ")[0] for p in plans)
     comments = sum(len(t.get("comments") or ()) for t in threads.values())
     progress.done(f"imported {len(threads)} threads, {comments} comments from {len(inputs)} "
-                  f"inputs ({outcomes['new']} new, {outcomes['updated']} updated, "
+                  f"inputs ({outcomes['new']} new, {outcomes['merged']} merged, "
                   f"{outcomes['unchanged']} unchanged) in {time.monotonic() - started:.1f}s "
-                  f"→ {folder}")
-    return [path for path, _, _ in plans]
+                  f"→ {Path(out_dir) / source}")
+    return [Imported(p.path, p.status) for p in plans]
+
+
+def _options(module: Any, source: str, site_url: str | None) -> dict[str, Any]:
+    """Keyword arguments for the module's convert(): only those it takes, checked."""
+    if not site_url:
+        return {}
+    if "base_url" not in inspect.signature(module.convert).parameters:
+        raise ThreadpressError.one(f"--site-url is not used by {source}: its payloads "
+                                   "carry their own addresses")
+    if not site_url.startswith(("https://", "http://")):
+        raise ThreadpressError.one(f"--site-url: expected an http(s) URL, found {site_url!r}")
+    return {"base_url": site_url}
 
 
 def _convert_all(module: Any, source: str, inputs: list[str], stdin: BinaryIO | None,
-                 options: dict[str, Any], progress: Progress) -> dict[str, dict]:
-    """Every input's threads by id, merged; every input's problems raised together."""
+                 options: dict[str, Any], progress: Progress
+                 ) -> tuple[dict[str, dict], dict[str, str]]:
+    """Every input's threads by id, merged, and the input(s) each came from (for messages);
+    every input's problems raised together."""
     threads: dict[str, dict] = {}
+    origins: dict[str, list[str]] = {}
     errors: list[Diagnostic] = []
     for arg in inputs:
         try:
-            for t in _convert_one(module, source, arg, stdin, options):
-                tid = str(t["id"])
-                threads[tid] = merge(threads[tid], t) if tid in threads else t
+            name, converted = _convert_one(module, source, arg, stdin, options)
+        except ThreadpressError as exc:
+            errors.extend(exc.diagnostics)
+            converted = []
+        for t in converted:
+            tid = str(t["id"])
+            threads[tid] = merge(threads[tid], t) if tid in threads else t
+            origins.setdefault(tid, []).append(name)
+        progress.step()
+    progress.clear()
+    if errors:
+        raise ThreadpressError(errors)
+    return threads, {tid: ", ".join(names) for tid, names in origins.items()}
+
+
+def _plan_all(out_dir: Path, source: str, threads: dict[str, dict], origins: dict[str, str],
+              fmt: str, progress: Progress) -> list[Plan]:
+    """Every thread merged with its file, dumped and checked, before any is written: a bad
+    existing file or a bad result stops the import with nothing changed."""
+    from .reimport import plan  # here: reimport builds on this module
+
+    plans, errors = [], []
+    for tid, t in threads.items():
+        try:
+            plans.append(plan(out_dir, source, tid, t, fmt, origins[tid]))
         except ThreadpressError as exc:
             errors.extend(exc.diagnostics)
         progress.step()
     progress.clear()
     if errors:
         raise ThreadpressError(errors)
-    return threads
-
-
-def _plan_all(folder: Path, threads: dict[str, dict], fmt: str,
-              progress: Progress) -> list[tuple[Path, str, list[Path]]]:
-    """Every thread merged with its file and dumped, before any is written: a bad existing
-    file stops the import with nothing changed."""
-    plans = []
-    for tid, t in threads.items():
-        plans.append(_plan(folder, tid, t, fmt))
-        progress.step()
-    progress.clear()
     return plans
 
 
 def _convert_one(module: Any, source: str, arg: str, stdin: BinaryIO | None,
-                 options: dict[str, Any]) -> list[dict]:
-    """Read one input (file, `-`, URL or id) and convert it to thread dicts."""
+                 options: dict[str, Any]) -> tuple[str, list[dict]]:
+    """Read one input (file, `-`, URL or id); (its name, its threads made writable)."""
     name, payload = _read_input(module, source, arg, stdin)
     try:
         threads = module.convert(payload, name, **options)
     except ThreadpressError:
         raise
-    except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
-        raise bad_input(name, f"not a usable {source} payload: {type(exc).__name__}: {exc}")
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError, OverflowError) as exc:
+        raise _unusable(lambda: module.convert(payload, name, **options), source, name,
+                        payload, exc) from None
     for t in threads:
-        if not t.get("id") or not t.get("title"):
+        tidy(t)
+        if not isinstance(t.get("id"), (str, int)) or isinstance(t.get("id"), bool) \
+                or not str(t["id"]).strip() or not t.get("title"):
             raise bad_input(name, f"the {source} payload gave a thread without id or title")
-    return threads
+    return name, threads
+
+
+def _unusable(convert: Any, source: str, name: str, payload: bytes,
+              exc: Exception) -> ThreadpressError:
+    """The error for a payload an importer tripped over: the field it read last, and its line
+    when the payload is JSON (found by a second, traced run: see trace.py)."""
+    why = f"{type(exc).__name__}: {exc}"
+    found = locate_failure(convert, exc)
+    if found is None:
+        return bad_input(name, f"not a usable {source} payload: {why}")
+    field, kind = found
+    line = column = None
+    if payload.lstrip()[:1] in (b"{", b"["):
+        try:
+            where = locate(payload.decode("utf-8-sig"), "payload.json", [field])
+            line, column = where.get(field, (None, None))
+        except (ThreadpressError, ValueError):
+            pass
+    what = f"`{field[-1]}` is missing" if kind == "missing" else \
+        f"{kind} is not what a {source} payload has here"
+    return ThreadpressError.one(f"{what} ({why})", name, line, column, field)
 
 
 def _read_input(module: Any, source: str, arg: str, stdin: BinaryIO | None) -> tuple[str, bytes]:
@@ -412,50 +563,20 @@ def _read_input(module: Any, source: str, arg: str, stdin: BinaryIO | None) -> t
     raise ThreadpressError.one(f"no such file{hint}", file=arg)
 
 
-def _plan(folder: Path, tid: str, t: dict, fmt: str) -> tuple[Path, str, list[Path]]:
-    """Merge with any existing file of this thread; return (target, text, files to remove)."""
-    stem = safe_name(tid)
-    target = folder / f"{stem}.{fmt}"
-    existing = [folder / f"{stem}{ext}" for ext in SUFFIXES if (folder / f"{stem}{ext}").is_file()]
-    for path in existing:
-        t = merge(_load_existing(path), t)
-    return target, dump(t, fmt), [p for p in existing if p != target]
-
-
-def _load_existing(path: Path) -> dict:
-    """Read a previously written thread file (any of our formats)."""
-    from ..parse import parse
-
-    data = parse(path.read_text(encoding="utf-8"), str(path))
-    if not isinstance(data, dict) or not isinstance(data.get("comments", []), list):
-        raise ThreadpressError.one("existing thread file is not a thread mapping; move it away "
-                                   "or fix it before re-importing", file=path)
-    return data
-
-
-def _write(path: Path, text: str, stale: Iterable[Path]) -> str:
-    """Write atomically (temp file + rename); leave the file alone when nothing changed.
-
-    Returns what happened to the thread: "new", "updated" or "unchanged".
-    """
+def _write(path: Path, text: str) -> Path:
+    """Write atomically (temp file + rename); leave the file alone when nothing changed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     data = text.encode("utf-8")
-    stale = list(stale)
-    existed = path.is_file()
-    unchanged = existed and path.read_bytes() == data
-    if not unchanged:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    for old in stale:  # the same thread in the other format would load twice
-        old.unlink(missing_ok=True)
-    if not existed and not stale:
-        return "new"
-    return "unchanged" if unchanged and not stale else "updated"
+    if path.is_file() and path.read_bytes() == data:
+        return path
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -7,7 +7,9 @@ import re
 from typing import Any
 
 from ..errors import ThreadpressError
-from .common import bad_input, clean, comment, http_get, kind_of, parse_json, thread, utc_iso
+from .common import (as_time, bad_input, clean, comment, http_get, kind_of, parse_json, thread,
+                     tidy)
+from .trace import payload as traced
 
 SITE = "https://news.ycombinator.com/item?id="
 API = "https://hn.algolia.com/api/v1/items/"
@@ -51,10 +53,10 @@ def _load(payload: bytes, name: str) -> Any:
         items = []
         for line in lines:
             try:
-                items.append(json.loads(line))
-            except json.JSONDecodeError:
+                items.append(tidy(json.loads(line)))
+            except (ValueError, RecursionError):
                 raise first from None  # neither JSON nor JSON Lines: report the JSON error
-        return items
+        return traced(items)
 
 
 def _is_item(value: Any) -> bool:
@@ -102,7 +104,7 @@ def _algolia_comment(item: dict, cid: str, parent: str, story_id: str) -> dict:
     gone = item.get("author") is None and not text  # Algolia nulls both for deleted comments
     return comment(id=cid, parent=None if parent == story_id else parent,
                    author=item.get("author"),
-                   created=utc_iso(item.get("created_at_i") or item.get("created_at")),
+                   created=as_time(item.get("created_at_i") or item.get("created_at")),
                    score=item.get("points"), url=SITE + cid,
                    deleted=bool(item.get("deleted")) or gone, dead=bool(item.get("dead")),
                    format="html", body=text or None)
@@ -113,7 +115,7 @@ def _story(item: dict, story_id: str, author: Any, created: Any, points: Any,
     """Thread fields shared by both APIs."""
     return thread(title=item.get("title") or f"Hacker News item {story_id}", id=story_id,
                   url=item.get("url") or None, source=SITE + story_id, author=author,
-                  created=utc_iso(created), points=points, format="html",
+                  created=as_time(created), points=points, format="html",
                   body=item.get("text") or None, dead=True if item.get("dead") else None,
                   deleted=True if item.get("deleted") else None, comments=comments)
 
@@ -182,7 +184,7 @@ def _firebase_comment(item: dict, cid: str, parent: str | None, story_id: str) -
     if text in PLACEHOLDERS:
         text = None
     return comment(id=cid, parent=None if parent == story_id else parent,
-                   author=item.get("by"), created=utc_iso(item.get("time")),
+                   author=item.get("by"), created=as_time(item.get("time")),
                    score=item.get("score"), url=SITE + cid,
                    deleted=bool(item.get("deleted")), dead=bool(item.get("dead")),
                    format="html", body=text)

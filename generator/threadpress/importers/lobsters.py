@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .common import bad_input, http_get, comment, kind_of, parse_json, preorder, thread, utc_iso
+from .common import (as_time, bad_input, comment, http_get, kind_of, parse_json, preorder,
+                     thread)
 
 SITE = "https://lobste.rs"
 EXPECTED = "not a Lobsters story .json: expected an object with 'short_id', 'title' and 'comments'"
@@ -75,8 +76,8 @@ def _user(value: Any) -> tuple[str | None, str | None]:
 
 def _edited(c: dict) -> str | None:
     """The edit time when it differs from the creation time (updated_at / last_edited_at)."""
-    created = utc_iso(c.get("created_at"))
-    changed = utc_iso(c.get("last_edited_at") or c.get("updated_at"))
+    created = as_time(c.get("created_at"))
+    changed = as_time(c.get("last_edited_at") or c.get("updated_at"))
     return changed if changed and changed != created else None
 
 
@@ -85,7 +86,7 @@ def _comment(c: dict, parent: str | None) -> dict:
     author, avatar = _user(c.get("commenting_user"))
     return comment(
         id=str(c["short_id"]), parent=parent, author=author,
-        created=utc_iso(c.get("created_at")), edited=_edited(c), score=c.get("score"),
+        created=as_time(c.get("created_at")), edited=_edited(c), score=c.get("score"),
         url=c.get("url") or c.get("short_id_url"),
         deleted=bool(c.get("is_deleted") or c.get("is_moderated")),
         format="html", body=c.get("comment"),
@@ -99,7 +100,7 @@ def _thread(story: dict, comments: list[dict]) -> dict:
     return thread(
         title=story["title"], id=str(story["short_id"]), url=story.get("url") or None,
         source=story.get("comments_url") or story.get("short_id_url"), author=author,
-        created=utc_iso(story.get("created_at")), points=story.get("score"),
+        created=as_time(story.get("created_at")), points=story.get("score"),
         tags=[str(t) for t in story.get("tags") or []] or None, format="html",
         body=story.get("description") or None, num_comments=story.get("comment_count"),
         comments=comments)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.message import Message
 
+from ..anchors import encode_id
 from ..times import to_time
 from . import common
 from .common import bad_input
@@ -32,6 +33,7 @@ TAG_PREFIX = re.compile(r"^\s*\[([^\[\]]{1,60})\]\s*")
 FROM_ESCAPE = re.compile(rb"^>(>*From )", re.M)
 ASCII_LIKE = {"us-ascii", "ascii", "ansi_x3.4-1968", "646"}
 LATIN1 = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "iso_8859-1"}
+MAX_ID_BYTES = 200  # a comment page's folder is its encoded id; file names stop at 255 bytes
 PARSER = email.parser.BytesParser(policy=email.policy.default)
 
 
@@ -90,12 +92,31 @@ def _mail(index: int, envelope: str, raw: bytes) -> Mail:
     sender = _header(msg, "from")
     date = _date(_header(msg, "date")) or _envelope_date(envelope)
     body, fmt = _body(msg)
-    ids = MSGID.findall(_raw(msg, "message-id"))
-    mid = ids[0] if ids else _raw(msg, "message-id").strip() or _hash(sender, date, subject, body)
-    refs = MSGID.findall(_raw(msg, "references"))
-    reply_to = MSGID.findall(_raw(msg, "in-reply-to"))[:1] + refs[::-1]
+    ids = _ids(msg, "message-id")
+    raw_id = _raw(msg, "message-id").strip()
+    mid = ids[0] if ids else (_id(raw_id) if raw_id else _hash(sender, date, subject, body))
+    reply_to = _ids(msg, "in-reply-to")[:1] + _ids(msg, "references")[::-1]
     return Mail(index, mid, [r for r in reply_to if r != mid], subject, _author(sender), date,
                 body, fmt)
+
+
+def _ids(msg: Message, name: str) -> list[str]:
+    """The `<…>` ids of a header, each as _id gives it."""
+    return [_id(found) for found in MSGID.findall(_raw(msg, name))]
+
+
+def _id(raw: str) -> str:
+    """A Message-ID as a comment id. Ids are ASCII by RFC 5322; 8-bit bytes that are not UTF-8,
+    or an id too long to be a file name in the built site, degrade that one message to a
+    stable hash of the raw id (its replies name it the same way, so threading survives)."""
+    data = raw.encode("utf-8", "surrogateescape")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is None or len(encode_id(text)) > MAX_ID_BYTES:
+        return "sha1-" + hashlib.sha1(data).hexdigest()[:16]
+    return text
 
 
 def _hash(sender: str, date: datetime | None, subject: str, body: str) -> str:

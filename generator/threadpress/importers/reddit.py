@@ -6,7 +6,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from .common import bad_input, comment, http_get, kind_of, parse_json, thread, utc_iso
+from .common import as_time, bad_input, comment, http_get, kind_of, parse_json, thread
 
 SITE = "https://www.reddit.com"
 GONE = ("[deleted]", "[removed]")
@@ -124,7 +124,7 @@ def _comment(d: dict, parent: str | None, post: dict, escaped: bool) -> dict:
     return comment(
         id=str(d["id"]), parent=parent,
         author=None if author in GONE else author,
-        created=utc_iso(d.get("created_utc")),
+        created=as_time(d.get("created_utc")),
         edited=_edited(d.get("edited")),
         score=d.get("score"),
         url=SITE + permalink,
@@ -140,7 +140,7 @@ def _edited(value: Any) -> str | bool | None:
     """`false`, `true` or an epoch → omitted, true, or a UTC time."""
     if value is True:
         return True
-    return utc_iso(value) if value else None
+    return as_time(value) if value else None
 
 
 def _thread(post: dict, comments: list[dict], more: dict, escaped: bool) -> dict:
@@ -157,7 +157,7 @@ def _thread(post: dict, comments: list[dict], more: dict, escaped: bool) -> dict
         title=unescape(post.get("title"), escaped), id=str(post["id"]), url=url,
         source=source,
         author=None if post.get("author") in GONE else post.get("author"),
-        created=utc_iso(post.get("created_utc")), points=post.get("score"),
+        created=as_time(post.get("created_utc")), points=post.get("score"),
         tags=[flair] if flair else None, format="markdown",
         body=None if selftext in GONE else unescape(selftext, escaped),
         edited=_edited(post.get("edited")),
