@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import routes, tree
+from . import routes, sitefs, tree
 from .errors import Diagnostic, Field, ThreadpressError
 from .model import FORMATS, SORTS, Comment, Thread
 from .parse import locate, parse
@@ -17,6 +17,7 @@ from .times import EPOCH_MAX, EPOCH_MIN, ISO_TIME, to_time  # noqa: F401 (part o
 SUFFIXES = (".yaml", ".yml", ".json")
 THREAD_KEYS = {"title", "id", "slug", "url", "source", "author", "created", "points", "tags",
                "body", "format", "sort", "comments"}
+MAX_EXTRA_DEPTH = 100   # nesting allowed in the values of unknown keys
 COMMENT_KEYS = {"id", "author", "created", "edited", "score", "body", "format", "deleted", "dead",
                 "url", "replies", "parent"}
 
@@ -49,14 +50,15 @@ class Loaded:
 
 def thread_files(content_dir: Path) -> list[Path]:
     """Every thread file under content/, in a stable order; `_` and `.` names are skipped."""
-    found = []
-    for path in content_dir.rglob("*"):
-        rel = path.relative_to(content_dir)
-        if any(part.startswith(("_", ".")) for part in rel.parts):
-            continue
-        if path.suffix.lower() in SUFFIXES and path.is_file():
-            found.append(path)
-    return sorted(found, key=lambda p: p.relative_to(content_dir).as_posix())
+    return content_walk(content_dir).files
+
+
+def content_walk(content_dir: Path) -> sitefs.Walk:
+    """The thread files under content/ and the problems met finding them (unreadable folders,
+    names that are not UTF-8, links leading outside the site, which is content/'s parent)."""
+    found = sitefs.walk(content_dir, content_dir.parent, skip=lambda n: n.startswith(("_", ".")))
+    found.files = [p for p in found.files if p.suffix.lower() in SUFFIXES]
+    return found
 
 
 def load_content(content_dir: Path, sort: str = "original", keep: bool = True) -> Loaded:
@@ -64,8 +66,12 @@ def load_content(content_dir: Path, sort: str = "original", keep: bool = True) -
     With `keep` false only each thread's summary stays (`Loaded.loaded`): memory does not grow
     with the archive (what `check` needs)."""
     result = Loaded()
+    if content_dir.is_symlink() and not sitefs.inside(content_dir, content_dir.parent):
+        result.diagnostics.append(sitefs.outside_link(content_dir))
+        return result
     if not content_dir.is_dir():
-        result.diagnostics.append(Diagnostic(f"no content folder at {content_dir}", str(content_dir)))
+        where = sitefs.shown(content_dir)
+        result.diagnostics.append(Diagnostic(f"no content folder at {where}", where))
         return result
     # Loading makes millions of small objects and no reference cycles: the cyclic garbage
     # collector would rescan them all again and again (measured: half the load time).
@@ -80,10 +86,17 @@ def load_content(content_dir: Path, sort: str = "original", keep: bool = True) -
 
 
 def _load_files(content_dir: Path, sort: str, result: Loaded, keep: bool) -> None:
-    for path in thread_files(content_dir):
+    found = content_walk(content_dir)
+    result.diagnostics.extend(found.diagnostics)
+    for path in found.files:
         rel = path.relative_to(content_dir)
         slug = PurePosixPath(rel.as_posix()).with_suffix("").as_posix()
-        thread, diags = load_bytes(path.read_bytes(), display_path(path), slug, sort)
+        try:
+            data = sitefs.read_bytes(path)
+        except ThreadpressError as e:
+            result.diagnostics.extend(e.diagnostics)
+            continue
+        thread, diags = load_bytes(data, display_path(path), slug, sort)
         result.diagnostics.extend(diags)
         if thread is not None:
             result.loaded.append(Loaded.Brief(thread.slug, thread.path, len(thread.comments),
@@ -113,12 +126,7 @@ def place(diags: list[Diagnostic]) -> list[Diagnostic]:
     return diags
 
 
-def display_path(path: Path) -> str:
-    """A path as the user will recognise it: relative to the working folder when it can be."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+display_path = sitefs.shown
 
 
 def load_bytes(data: bytes, name: str, slug: str, sort: str = "original"
@@ -189,7 +197,9 @@ class _Checker:
             self.error((), "the file is empty; a thread file is a mapping with at least a title")
             return None
         if not isinstance(doc, dict):
-            self.error((), f"expected a mapping (title, comments, …), found {_kind(doc)}")
+            # named, never quoted: a file that is no thread file may hold anything (a .env)
+            found = _kind(doc).split(" (", 1)[0]
+            self.error((), f"expected a mapping (title, comments, …), found {found}")
             return None
         title = self.text(doc, "title", (), required=True)
         thread = Thread(
@@ -206,7 +216,7 @@ class _Checker:
             body=self.text(doc, "body", ()) or "",
             format=self.choice(doc, "format", (), FORMATS) or "markdown",
             sort=self.choice(doc, "sort", (), SORTS),
-            extra={k: v for k, v in doc.items() if k not in THREAD_KEYS},
+            extra=self.extra(doc, THREAD_KEYS, ()),
         )
         self.comments(doc.get("comments"), ("comments",))
         return thread
@@ -251,7 +261,7 @@ class _Checker:
             deleted=self.boolean(item, "deleted", path),
             dead=self.boolean(item, "dead", path),
             url=self.text(item, "url", path),
-            extra={k: v for k, v in item.items() if k not in COMMENT_KEYS},
+            extra=self.extra(item, COMMENT_KEYS, path),
         )
         declared = self.ident(item, "parent", path)
         if cid is None:
@@ -352,6 +362,20 @@ class _Checker:
                 self.error(("tags", i), f"expected a string, found {_kind(t)}")
         return out
 
+    def extra(self, d: dict, known: set[str], path: Field) -> dict[str, Any]:
+        """The keys threadpress does not use, kept for thread.json: any data nested at most
+        MAX_EXTRA_DEPTH levels (it is written out by a recursive JSON encoder)."""
+        out = {}
+        for key, value in d.items():
+            if key in known:
+                continue
+            if _deeper_than(value, MAX_EXTRA_DEPTH):
+                self.error(path + (key,), f"nested more than {MAX_EXTRA_DEPTH} levels "
+                           f"deep; an unknown key (kept for thread.json) may nest at most that deep")
+            else:
+                out[key] = value
+        return out
+
     def time(self, d: dict, key: str, path: Field) -> datetime | None:
         v = d.get(key)
         if v is None:
@@ -359,7 +383,7 @@ class _Checker:
         t = to_time(v)
         if t is None:
             self.error(path + (key,), f"expected a time (ISO 8601 such as 2024-05-01T12:00:00Z, "
-                                      f"or Unix seconds), found {v!r}")
+                                      f"or Unix seconds), found {_shown(v)}")
         return t
 
     def edited(self, d: dict, path: Field) -> datetime | bool | None:
@@ -367,6 +391,30 @@ class _Checker:
         if isinstance(v, bool):
             return v
         return self.time(d, "edited", path)
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether lists or mappings nest more than `limit` levels deep in `value`."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        v, depth = stack.pop()
+        if not isinstance(v, (dict, list)):
+            continue
+        if depth >= limit:
+            return True
+        stack.extend((child, depth + 1) for child in (v.values() if isinstance(v, dict) else v))
+    return False
+
+
+def _shown(v: Any, limit: int = 40) -> str:
+    """A scalar as it was written in the file, shortened: text as text, never a Python repr."""
+    if isinstance(v, bool):
+        text = str(v).lower()
+    elif isinstance(v, (str, int, float)):
+        text = str(v)
+    else:
+        return _kind(v)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _integral(v: Any) -> int | None:
@@ -381,13 +429,14 @@ def _integral(v: Any) -> int | None:
 
 
 def _kind(v: Any) -> str:
-    """Name a value's type the way a YAML or JSON author thinks of it."""
+    """Name a value's type the way a YAML or JSON author thinks of it, with the value shortened
+    in brackets after it."""
     if v is None:
         return "nothing"
     if isinstance(v, bool):
         return f"a boolean ({str(v).lower()})"
     if isinstance(v, int):
-        return f"an integer ({v})"
+        return f"an integer ({_shown(v)})"
     if isinstance(v, float):
         return f"a number ({v})"
     if isinstance(v, str):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import math
 import re
 from typing import Any, Iterable, Iterator
 
@@ -19,13 +20,11 @@ from .errors import Field, ThreadpressError
 # Each level of `replies` nesting is two levels of YAML/JSON (a mapping and a list); libyaml slows
 # down sharply past a few thousand levels, and deeper chains belong in the flat form anyway.
 MAX_NESTING = 4096
+MAX_DIGITS = 4300   # Python's own limit for int <-> text: longer integers are refused
 
 Event = tuple  # (kind, value, line, column); line and column are 1-based
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_SAFE_SCALAR_TAGS = set(yaml.SafeLoader.yaml_constructors) - {
-    "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap",
-    "tag:yaml.org,2002:pairs", "tag:yaml.org,2002:set", None}
 _COLLECTION_TAGS = {None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
@@ -62,12 +61,37 @@ def locate(text: str, name: str, paths: Iterable[Field]) -> dict[Field, tuple[in
 
 
 def build(events: Iterable[Event], name: str, max_nesting: int | None = MAX_NESTING) -> Any:
-    """Make Python data from an event stream, with a stack instead of recursion.
+    """Make Python data from an event stream, with a stack instead of recursion; an error met
+    on the way is given the field path it was found at.
 
     `max_nesting=None` lifts the limit: importers read foreign payloads (an Algolia tree nests
     two levels per reply) and write them flat, so their depth costs nothing later."""
-    root: Any = None
     stack: list[list] = []  # [container, pending key or _NO_KEY]
+    try:
+        return _build(events, name, stack, max_nesting)
+    except ThreadpressError as e:
+        for d in e.diagnostics:
+            d.field = d.field or _path_of(stack)
+        raise
+
+
+def _path_of(stack: list[list]) -> Field:
+    """The field path of the value being built (the mapping itself while a key is read)."""
+    path: list = []
+    for i, (container, key) in enumerate(stack):
+        inner = i < len(stack) - 1  # then the value being built is its newest entry
+        if isinstance(container, list):
+            path.append(len(container) - inner)
+        elif inner:
+            path.append(next(reversed(container)))
+        elif key is not _NO_KEY:
+            path.append(key)
+    return tuple(path)
+
+
+def _build(events: Iterable[Event], name: str, stack: list[list], max_nesting: int | None
+           ) -> Any:
+    root: Any = None
     for kind, value, line, col in events:
         if kind == "end":
             stack.pop()
@@ -146,7 +170,7 @@ def yaml_events(text: str, name: str) -> Iterator[Event]:
             mark = ev.start_mark
             pos = (mark.line + 1, mark.column + 1) if mark else (None, None)
             if isinstance(ev, yaml.ScalarEvent):
-                yield ("scalar", _scalar(loader, ev, name, pos), *pos)
+                yield ("scalar", _checked(_scalar(ev, name, pos), name, pos), *pos)
             elif isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 if ev.tag not in _COLLECTION_TAGS:
                     raise ThreadpressError.one(f"YAML tag {_tag(ev.tag)} is not allowed", name, *pos)
@@ -196,26 +220,99 @@ def _tag(tag: str | None) -> str:
     return str(tag).replace("tag:yaml.org,2002:", "!!")
 
 
-def _scalar(loader: Any, ev: Any, name: str, pos: tuple) -> Any:
+# Plain scalars resolve as in JSON (and YAML 1.2's core schema, minus its octal and hex): ids
+# such as 017, 0x10, 1:20, 1_000, +5 or .5 stay the text as written, where YAML 1.1 would turn
+# them into other numbers. Timestamps stay text too; the time fields read ISO 8601 text.
+_NULL = re.compile(r"~|null|Null|NULL|")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+_NON_FINITE = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+
+
+def _scalar(ev: Any, name: str, pos: tuple) -> Any:
+    """One YAML scalar event → a value: quoted text stays text, plain text resolves as in JSON."""
     tag = ev.tag
-    implicit = tag is None or tag == "!"
-    if implicit:
-        tag = loader.resolve(yaml.ScalarNode, ev.value, ev.implicit)
-    if tag == "tag:yaml.org,2002:merge":
-        raise ThreadpressError.one("YAML merge keys (<<) are not allowed in thread files",
-                                   name, *pos)
-    if tag not in _SAFE_SCALAR_TAGS:
-        raise ThreadpressError.one(f"YAML tag {_tag(tag)} is not allowed", name, *pos)
-    node = yaml.ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, ev.style)
-    try:
-        return yaml.SafeLoader.yaml_constructors[tag](loader, node)
-    except (ValueError, OverflowError, TypeError, yaml.YAMLError) as e:
-        if implicit:
-            # e.g. 2024-99-99 looks like a timestamp but is none: keep the text, and let the
-            # field's own check name the field and say what it expected
+    if tag in (None, "!"):
+        if not ev.implicit[0]:  # quoted, a block scalar, or the non-specific tag `!`
             return ev.value
-        raise ThreadpressError.one(f"bad {tag.rsplit(':', 1)[-1]} value {ev.value!r}: {e}",
-                                   name, *pos) from None
+        if ev.value == "<<":
+            raise ThreadpressError.one("YAML merge keys (<<) are not allowed in thread files",
+                                       name, *pos)
+        value = _resolve(ev.value, name, pos)
+        return ev.value if value is _TEXT else value
+    kind = tag[len(_YAML_TAG):] if tag.startswith(_YAML_TAG) else None
+    if kind not in _TAGGED:
+        raise ThreadpressError.one(f"YAML tag {_tag(tag)} is not allowed", name, *pos)
+    if kind == "str":
+        return ev.value
+    value = _resolve(ev.value, name, pos)
+    if kind == "float" and type(value) is int:
+        value = float(value)
+    if value is _TEXT or _TAGGED[kind] is not type(value):
+        raise ThreadpressError.one(f"!!{kind} does not fit {ev.value}", name, *pos)
+    return value
+
+
+_YAML_TAG = "tag:yaml.org,2002:"
+_TAGGED = {"str": str, "int": int, "float": float, "bool": bool, "null": type(None)}
+_TEXT = object()  # _resolve's answer for a plain scalar that is text
+
+
+def _resolve(text: str, name: str, pos: tuple) -> Any:
+    """A plain scalar's value by the JSON-like rules above, or _TEXT."""
+    if _NULL.fullmatch(text):
+        return None
+    if text in _BOOL:
+        return _BOOL[text]
+    if _INT.fullmatch(text):
+        if len(text.lstrip("-")) > MAX_DIGITS:
+            raise ThreadpressError.one(_TOO_LONG, name, *pos)
+        return int(text)
+    if _FLOAT.fullmatch(text):
+        return float(text)
+    if _NON_FINITE.fullmatch(text):
+        return math.nan if "n" in text[1:3].lower() else -math.inf if text[0] == "-" else math.inf
+    return _TEXT
+
+
+def check_scalar(value: Any) -> str | None:
+    """What makes a parsed scalar unfit for a thread file (and for thread.json), or None."""
+    if isinstance(value, str):
+        bad = _SURROGATE.search(value)
+        if bad:
+            return (f"a lone surrogate (U+{ord(bad.group()):04X}) is not text; "
+                    "write the character itself, or its surrogate pair")
+    elif isinstance(value, float) and not math.isfinite(value):
+        return f"{_FINITE_NAMES.get(str(value), value)} is not allowed: numbers must be finite"
+    return None
+
+
+def _checked(value: Any, name: str, pos: tuple) -> Any:
+    problem = check_scalar(value)
+    if problem:
+        raise ThreadpressError.one(problem, name, *pos)
+    return value
+
+
+def _all_fit(data: Any) -> bool:
+    """Whether every key and scalar in parsed data passes check_scalar (iteratively)."""
+    stack = [data]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+        elif check_scalar(v):
+            return False
+    return True
+
+
+_FINITE_NAMES = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+_TOO_LONG = f"an integer of more than {MAX_DIGITS} digits is not allowed"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 # --- JSON -----------------------------------------------------------------------------------
@@ -239,13 +336,17 @@ def _parse_json(text: str, name: str) -> Any:
     if not text.strip():
         return None  # an empty file: the loader says so in its own words
     try:
-        return json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant)
+        data = json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant)
+        if _all_fit(data):
+            return data
     except json.JSONDecodeError as e:
         raise ThreadpressError.one(f"not valid JSON: {e.msg}", name, e.lineno, e.colno) from None
-    except (_Redo, RecursionError):
-        # json's C scanner recurses, and does not place duplicate keys or NaN: deep nesting and
-        # those problems go through our iterative, validating reader, which says where.
-        return build(json_events(text, name), name)
+    except (_Redo, RecursionError, ValueError):
+        pass
+    # json's C scanner recurses, and does not place duplicate keys, NaN, over-long integers or
+    # values check_scalar refuses: deep nesting and those problems go through our iterative,
+    # validating reader, which says where.
+    return build(json_events(text, name), name)
 
 
 _TOKEN = re.compile(r"""[ \t\r\n]*(?:
@@ -313,12 +414,15 @@ def json_events(text: str, name: str) -> Iterator[Event]:
                 value: Any = json.loads(tok)
             except json.JSONDecodeError as e:
                 raise fail(e.msg, start + e.pos) from None
+            _checked(value, name, where(start))
             if expect in (_KEY, _KEY_OR_CLOSE):
                 expect = _COLON
                 yield ("scalar", value, *where(start))
                 continue
         elif group == "number":
-            value = json.loads(tok)
+            if len(tok.lstrip("-")) > MAX_DIGITS and "." not in tok and "e" not in tok.lower():
+                raise ThreadpressError.one(_TOO_LONG, name, *where(start))
+            value = _checked(json.loads(tok), name, where(start))
         else:
             value = _WORDS[tok]
         if expect not in (_VALUE, _VALUE_OR_CLOSE):

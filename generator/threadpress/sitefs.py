@@ -1,0 +1,114 @@
+"""Reading the site's own files: what counts as inside the site, and a walk that says what it
+could not read instead of skipping it.
+
+Archive repositories take contributions, and git stores symbolic links: a link in content/ or
+in a theme that leads out of the site folder is refused (with a warning naming the link), so
+nothing outside the site is ever read, published or quoted in a message.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .errors import Diagnostic, ThreadpressError
+
+
+def inside(path: Path, root: Path) -> bool:
+    """Whether `path`, every symbolic link in it followed, is `root` or lies under it."""
+    real = os.path.realpath(path)
+    top = os.path.realpath(root)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def shown(path: Path | str) -> str:
+    """A path as the user will recognise it (relative to the working folder when it can be),
+    printable even when its name is not UTF-8 (such bytes are shown as \\xNN)."""
+    text = os.path.abspath(path)
+    here = os.getcwd()
+    if text.startswith(here.rstrip(os.sep) + os.sep):
+        text = text[len(here.rstrip(os.sep)) + 1:]
+    return os.fsencode(text).decode("utf-8", "backslashreplace")
+
+
+def is_utf8_name(name: str) -> bool:
+    """File names are text: a name with bytes that are not UTF-8 cannot become a URL."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def outside_link(link: Path) -> Diagnostic:
+    return Diagnostic("a symbolic link leading outside the site folder: not followed",
+                      shown(link), warning=True)
+
+
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes, or a ThreadpressError naming the path and the system's reason."""
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise unreadable(path, e) from None
+
+
+def unreadable(path: Path, e: OSError) -> ThreadpressError:
+    return ThreadpressError.one(f"cannot read: {e.strerror or e}", shown(path))
+
+
+@dataclass
+class Walk:
+    """The regular files found under a folder, and every problem met on the way."""
+
+    files: list[Path] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def walk(folder: Path, site: Path, skip: Callable[[str], bool] = lambda name: False) -> Walk:
+    """Every regular file under `folder` (no recursion), in a stable order. Names for which
+    `skip` holds are passed over, with their contents; links are followed only when they stay
+    inside `site`; an unreadable folder or a name that is not UTF-8 is an error naming it."""
+    found = Walk()
+    seen = {os.path.realpath(folder)}  # folders entered, so a link loop is walked once
+    stack = [folder]
+    while stack:
+        here = stack.pop()
+        try:
+            with os.scandir(here) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as e:
+            found.diagnostics.append(unreadable(here, e).diagnostics[0])
+            continue
+        for entry in entries:
+            _visit(Path(entry.path), entry, site, skip, seen, stack, found)
+    found.files.sort(key=lambda p: p.relative_to(folder).as_posix())
+    return found
+
+
+def _visit(path: Path, entry: os.DirEntry, site: Path, skip: Callable[[str], bool],
+           seen: set[str], stack: list[Path], found: Walk) -> None:
+    if skip(entry.name):
+        return
+    if not is_utf8_name(entry.name):
+        found.diagnostics.append(Diagnostic(
+            "the name is not UTF-8 text; rename it (file names become URLs)", shown(path)))
+        return
+    if entry.is_symlink() and not inside(path, site):
+        found.diagnostics.append(outside_link(path))
+        return
+    try:
+        is_dir = entry.is_dir()  # follows a link, which is known to stay inside the site
+        is_file = not is_dir and entry.is_file()
+    except OSError as e:
+        found.diagnostics.append(unreadable(path, e).diagnostics[0])
+        return
+    if is_dir:
+        real = os.path.realpath(path)
+        if real not in seen:
+            seen.add(real)
+            stack.append(path)
+    elif is_file:
+        found.files.append(path)
