@@ -17,6 +17,7 @@ import nh3
 from markdown.inlinepatterns import InlineProcessor
 
 from ..anchors import anchor
+from . import cost
 
 TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "dl", "dt", "em",
         "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "ins", "kbd", "li", "mark", "ol", "p", "pre",
@@ -38,19 +39,28 @@ _CLEANER = nh3.Cleaner(
     allowed_classes={"a": {"quotelink"}, "code": {f"language-{x}" for x in _CODE_LANGUAGES}},
 )
 
-_PLACEHOLDER = "\ue000{}\ue001"
-_PLACEHOLDER_RE = re.compile("\ue000(\\d+)\ue001")
+# A `>>ID` link is carried through the format's renderer as a placeholder made of private-use
+# characters. A body's own private-use characters are escaped first (each of ESC, OPEN, CLOSE
+# becomes ESC and a code), so a placeholder can never be forged, and they come back unchanged.
+_ESC, _OPEN, _CLOSE = "\ue002", "\ue000", "\ue001"
+_ESCAPES = {_ESC: _ESC + "\ue003", _OPEN: _ESC + "\ue004", _CLOSE: _ESC + "\ue005"}
+_UNESCAPES = {v[1]: k for k, v in _ESCAPES.items()}
+_ESCAPE_RE = re.compile("[\ue000-\ue002]")
+_UNESCAPE_RE = re.compile("\ue002([\ue003-\ue005])")
+_PLACEHOLDER = _OPEN + "{}" + _CLOSE
+_PLACEHOLDER_RE = re.compile(_OPEN + "(\\d+)" + _CLOSE)
 # `>>ID` (or `&gt;&gt;ID` in HTML): the id runs to whitespace or markup; trailing punctuation
 # is only part of it when that makes a known id.
 _QUOTE_RE = re.compile(r"(?:>>|&gt;&gt;)([^\s<>\"'&]+)")
 _URL_RE = r"\b(https?://[^\s<>\"'`\ue000\ue001]+)"
 _TRAILING = ".,;:!?)]}*_~'\""
+MAX_QUOTE_TRIM = 64   # trailing punctuation tried off a `>>ID` (bounds the work per link)
 
 
 def render(body: str, fmt: str, known: Callable[[str], bool], quoted: list[str] | None = None) -> str:
     """A body as sanitised HTML; `>>ID` of known ids become links, and are added to `quoted`."""
     links: list[str] = []
-    text = _QUOTE_RE.sub(lambda m: _quote(m, known, links), body)
+    text = _QUOTE_RE.sub(lambda m: _quote(m, known, links), _escape(body))
     if quoted is not None:
         quoted.extend(links)
     key = (fmt, text, *links)
@@ -62,12 +72,21 @@ def render(body: str, fmt: str, known: Callable[[str], bool], quoted: list[str] 
     elif fmt == "text":
         out = _text(text)
     else:
-        out = _plain_markdown(text) or _markdown(text)
-    out = _CLEANER.clean(_PLACEHOLDER_RE.sub(lambda m: _quote_link(links[int(m.group(1))]), out))
+        out = _plain_markdown(text) or _bounded_markdown(text)
+    out = _unescape(_PLACEHOLDER_RE.sub(lambda m: _quote_link(links[int(m.group(1))]), out))
+    out = _CLEANER.clean(out)
     if len(_CACHE) >= CACHE_SIZE:
         _CACHE.clear()
     _CACHE[key] = out
     return out
+
+
+def _escape(text: str) -> str:
+    return _ESCAPE_RE.sub(lambda m: _ESCAPES[m.group()], text)
+
+
+def _unescape(text: str) -> str:
+    return _UNESCAPE_RE.sub(lambda m: _UNESCAPES[m.group(1)], text)
 
 
 # Rendered bodies by format and text (after quote links are marked): archives repeat bodies
@@ -77,18 +96,26 @@ _CACHE: dict[tuple[str, ...], str] = {}
 
 
 def _quote(m: re.Match, known: Callable[[str], bool], links: list[str]) -> str:
-    cid = m.group(1)
-    tail = ""
-    while cid and not known(cid) and cid[-1] in _TRAILING:
-        cid, tail = cid[:-1], cid[-1] + tail
-    if not cid or not known(cid):
-        return m.group(0)
-    links.append(cid)
-    return _PLACEHOLDER.format(len(links) - 1) + tail
+    """A placeholder for the longest known id the match makes with trailing punctuation cut
+    off, or the match unchanged. Only the last MAX_QUOTE_TRIM cuts and the cut of all of it are
+    tried, so a link costs no more than a bounded number of look-ups however long its tail."""
+    found = m.group(1)
+    bare = len(found.rstrip(_TRAILING))
+    ends = list(range(len(found), max(bare, len(found) - MAX_QUOTE_TRIM) - 1, -1))
+    if ends[-1] != bare:
+        ends.append(bare)
+    for end in ends:
+        cid = _UNESCAPE_RE.sub(lambda e: _UNESCAPES[e.group(1)], found[:end])
+        if cid and known(cid):
+            links.append(cid)
+            return _PLACEHOLDER.format(len(links) - 1) + found[end:]
+    return m.group(0)
 
 
 def _quote_link(cid: str) -> str:
-    return (f'<a class="quotelink" href="#{anchor(cid)}">&gt;&gt;{html.escape(cid)}</a>')
+    # the id is escaped again: _UNESCAPE_RE restores its own private-use characters later
+    shown = _ESCAPE_RE.sub(lambda m: _ESCAPES[m.group()], html.escape(cid))
+    return f'<a class="quotelink" href="#{anchor(cid)}">&gt;&gt;{shown}</a>'
 
 
 # --- plain text -----------------------------------------------------------------------------
@@ -135,12 +162,15 @@ def _linkify(escaped: str) -> str:
 
 def _trim(url: str) -> tuple[str, str]:
     """Split trailing punctuation off a bare URL, keeping balanced closing parentheses."""
-    tail = ""
-    while url and url[-1] in _TRAILING:
-        if url[-1] == ")" and url.count("(") >= url.count(")"):
-            break
-        url, tail = url[:-1], url[-1] + tail
-    return url, tail
+    opened, closed = url.count("("), url.count(")")
+    end = len(url)
+    while end and url[end - 1] in _TRAILING:
+        if url[end - 1] == ")":
+            if opened >= closed:
+                break
+            closed -= 1
+        end -= 1
+    return url[:end], url[end:]
 
 
 # --- markdown -------------------------------------------------------------------------------
@@ -182,6 +212,14 @@ def _plain_markdown(text: str) -> str | None:
 
 
 _MD: markdown.Markdown | None = None
+
+
+def _bounded_markdown(text: str) -> str:
+    """Markdown, or escaped text when python-markdown would take quadratic time (or recurse
+    too deep) on this body: see cost.py."""
+    if cost.markdown_cost(text) > cost.MARKDOWN_BUDGET:
+        return _text(text)
+    return _markdown(text)
 
 
 def _markdown(text: str) -> str:
