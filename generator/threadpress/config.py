@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from . import sitefs
 from .errors import Diagnostic, ThreadpressError
 from .model import SORTS
 from .parse import locate, parse
@@ -49,10 +53,12 @@ _MINIMUM = {"context_depth": 0, "per_page": 1}
 def load_config(site: Path) -> tuple[Config, list[Diagnostic]]:
     """Read SITE/threadpress.yaml if present; raises ThreadpressError when a value is bad."""
     path = site / CONFIG_NAME
+    if path.is_symlink() and not sitefs.inside(path, site):
+        return Config(), [sitefs.outside_link(path)]
     if not path.is_file():
         return Config(), []
     name = str(path)
-    data = path.read_bytes()
+    data = sitefs.read_bytes(path)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -114,12 +120,53 @@ def _problem(key: str, value: Any, expected: type) -> str | None:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             return f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)"
-    if key == "base_url" and value and not value.startswith(("https://", "http://")):
-        return f"expected an absolute http(s) URL, found {value!r}"
+    if key == "base_url" and value:
+        return _url_problem(value)
+    if key == "cname" and value and not _HOST.fullmatch(value):
+        return (f"expected a domain name such as archive.example.org (letters, digits, '-' "
+                f"and dots, no spaces), found {value!r}")
     if key == "theme" and (not value.strip() or "/" in value or "\\" in value
                            or value.startswith(".")):
         return f"expected a theme name, found {value!r}"
     return None
+
+
+# A host name as DNS has it: dot-separated labels of letters, digits and inner hyphens,
+# 63 characters each, 253 in all.
+_HOST = re.compile(r"(?=.{1,253}\Z)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*"
+                   r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
+def _url_problem(value: str) -> str | None:
+    """What keeps `value` from being a site's absolute http(s) address, or None."""
+    if not value.startswith(("https://", "http://")):
+        return f"expected an absolute http(s) URL, found {value!r}"
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        return f"expected a URL without spaces or control characters, found {value!r}"
+    try:
+        parts = urlsplit(value)
+        host, _ = parts.hostname, parts.port
+    except ValueError as e:
+        return f"expected an absolute http(s) URL ({e}), found {value!r}"
+    if not host or not _host_ok(host):
+        return f"expected an absolute http(s) URL with a host name, found {value!r}"
+    if parts.query or parts.fragment:
+        return f"expected a URL without ?query or #fragment, found {value!r}"
+    return None
+
+
+def _host_ok(host: str) -> bool:
+    """A DNS name (international ones too) or an IP address."""
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    return bool(_HOST.fullmatch(ascii_host))
 
 
 def override(config: Config, **options: Any) -> Config:

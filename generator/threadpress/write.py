@@ -23,7 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from .errors import ThreadpressError
+from . import sitefs
+from .errors import ThreadpressError, report
 from .routes import MARKER, is_inside
 
 FILE_MODE = 0o644      # pages are read by a web server that may run as another user
@@ -54,9 +55,14 @@ class Staging:
         return self.root.joinpath(*rel.split("/"))
 
     def copy_tree(self, src: Path, rel: str) -> None:
-        for path in sorted(src.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
-                self.write(f"{rel}/{path.relative_to(src).as_posix()}", path.read_bytes())
+        """Copy a theme's static folder; links leading out of the theme are warned about and
+        left out, and an unreadable file or folder is an error naming it."""
+        found = sitefs.walk(src, src.parent, skip=lambda name: name.startswith("."))
+        report([d for d in found.diagnostics if d.warning])
+        if any(not d.warning for d in found.diagnostics):
+            raise ThreadpressError([d for d in found.diagnostics if not d.warning])
+        for path in found.files:
+            self.write(f"{rel}/{path.relative_to(src).as_posix()}", sitefs.read_bytes(path))
 
 
 def _write_file(path: Path, raw: bytes) -> None:

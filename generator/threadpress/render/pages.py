@@ -19,7 +19,7 @@ from ..errors import ThreadpressError
 from ..theme import Theme, builtin_themes, resolve_theme  # noqa: F401 (part of this API)
 from ..model import Summary, Thread
 from ..times import iso
-from . import bodies, views
+from . import bodies, themefs, views
 from .views import CommentView, ThreadView
 
 DESCRIPTION = 200   # characters of a page's meta description
@@ -34,7 +34,7 @@ class Renderer:
         self.zone = ZoneInfo(config.timezone)
         self.env = jinja2.Environment(
             loader=jinja2.ChoiceLoader([
-                jinja2.FileSystemLoader([str(d) for d in theme.template_dirs]),
+                *(themefs.ThemeLoader(d) for d in theme.template_dirs),
                 # `{% extends "default/base.html" %}` reaches a built-in theme's own template,
                 # so a theme can change one block of a page without copying the page
                 jinja2.PrefixLoader({p.name: jinja2.FileSystemLoader(str(p / "templates"))
@@ -59,14 +59,14 @@ class Renderer:
         return f"{routes.COMMENTS}/{v.enc}/" if self.config.comment_pages else f"#{v.anchor}"
 
     def page(self, template: str, **context: Any) -> str:
-        with template_errors(template):
+        with template_errors(template, self.env):
             text = self.env.get_template(template).render(**context)
         return routes.offline_links(text) if self.config.offline else text
 
     def comment_html(self, v: CommentView, view: ThreadView, prefix: str, current: bool = False
                      ) -> Markup:
         """One comment through the theme's `comment` macro (in _comment.html)."""
-        with template_errors("_comment.html"):
+        with template_errors("_comment.html", self.env):
             if self._macro is None:
                 self._macro = self.env.get_template("_comment.html").module.comment
             return self._macro(v, view, prefix, current)
@@ -74,15 +74,16 @@ class Renderer:
     def excerpt_html(self, v: CommentView, href: str, text: str) -> Markup:
         """One comment in a line: who, when, `text`, linking to `href` (the `excerpt` macro
         in _excerpt.html)."""
-        with template_errors("_excerpt.html"):
+        with template_errors("_excerpt.html", self.env):
             if self._excerpt is None:
                 self._excerpt = self.env.get_template("_excerpt.html").module.excerpt
             return self._excerpt(v, href, text)
 
 
 @contextmanager
-def template_errors(template: str) -> Iterator[None]:
-    """A theme's mistake as a message naming the template (and line, when Jinja knows it)."""
+def template_errors(template: str, env: jinja2.Environment | None = None) -> Iterator[None]:
+    """A theme's mistake as a message naming the template (and line, when Jinja knows it);
+    with `env`, templates that include or extend each other without end are named too."""
     try:
         yield
     except jinja2.TemplateSyntaxError as e:
@@ -90,6 +91,10 @@ def template_errors(template: str) -> Iterator[None]:
                                    e.lineno) from None
     except jinja2.TemplateError as e:
         raise ThreadpressError.one(f"template error: {e}", template) from None
+    except RecursionError:
+        if env is None:
+            raise
+        raise themefs.recursion_error(env, template) from None
 
 
 def rebase(html: Markup, prefix: str) -> Markup:

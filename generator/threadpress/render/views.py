@@ -18,6 +18,7 @@ from ..anchors import anchor
 from ..model import Comment, Summary, Thread
 from . import bodies
 
+DELETED, ANONYMOUS = "[deleted]", "anonymous"
 INDENT_CAP = 12   # visual indentation stops growing here; the depth number stays visible
 GROUP_CAP = 12    # collapsible groups nest at most this deep, so HTML nesting stays bounded
 
@@ -30,6 +31,7 @@ class Ref:
     enc: str      # the id as a URL path segment
     anchor: str   # its anchor on the thread page
     author: str | None = None
+    name: str = ANONYMOUS   # how titles name its author (see author_name)
 
 
 @dataclass
@@ -57,6 +59,11 @@ class CommentView:
     def excerpt(self) -> str:
         """The start of the body as one line of plain text (for context and previews)."""
         return excerpt(self.html)
+
+    @property
+    def name(self) -> str:
+        """How titles name the comment's author (see author_name)."""
+        return author_name(self.c)
 
 
 @dataclass
@@ -90,6 +97,13 @@ def excerpt(html_text: str, limit: int = EXCERPT_CHARS) -> str:
         return text
     cut = text[: limit - 1]
     return (cut.rsplit(" ", 1)[0] if " " in cut[limit // 2:] else cut) + "…"
+
+
+def author_name(c: Comment) -> str:
+    """The author's name; DELETED for a deleted comment, ANONYMOUS for one with no author."""
+    if c.deleted:
+        return DELETED
+    return c.author or ANONYMOUS
 
 
 def safe_url(url: str | None) -> str | None:
@@ -129,7 +143,7 @@ def thread_view(thread: Thread) -> ThreadView:
     quoted: dict[str, list[str]] = {}
     views: list[CommentView] = []
     roots: list[Ref | None] = []
-    refs = [Ref(c.id, quote(routes.comment_segment(c.id)), anchor(c.id), c.author)
+    refs = [Ref(c.id, quote(routes.comment_segment(c.id)), anchor(c.id), c.author, author_name(c))
             for c in thread.comments]
     for i, c in enumerate(thread.comments):
         links: list[str] = []
