@@ -208,3 +208,98 @@ def test_locate(name, text):
         assert where[("comments", 0, "nope")] == (2, 15)
     assert where[("title",)][0] == 1
     assert where[()] == (1, 1)
+
+
+# --- scalars: JSON-like resolution, and values no thread file may hold ----------------------
+
+@pytest.mark.parametrize("text", ["017", "00", "-01", "1:20", "1:20:30", "0x10", "0o17", "0b11",
+                                  "1_000", "+5", ".5", "5.", "1e", "+.5e3", "2024-05-01",
+                                  "2024-05-01T12:00:00Z", "yes", "No", "on", "OFF", "y", "=",
+                                  "0.5.1", "١٢", "12\u00a0"])
+def test_plain_scalars_yaml_1_1_would_rewrite_stay_text(text):
+    # every field alike: ids, unknown keys, list items and mapping keys
+    doc = parse(f"id: {text}\nother: [{text}]\n{text}: x\n", "t.yaml")
+    assert doc == {"id": text, "other": [text], text: "x"}
+
+
+@pytest.mark.parametrize("text,value", [
+    ("0", 0), ("17", 17), ("-3", -3), ("1.5", 1.5), ("-0.25", -0.25), ("1e3", 1000.0),
+    ("2.5E-2", 0.025), ("true", True), ("False", False), ("TRUE", True), ("null", None),
+    ("~", None), ("", None), ("NULL", None),
+])
+def test_plain_scalars_that_resolve_as_in_json(text, value):
+    doc = parse(f"a: {text}\n", "t.yaml")
+    assert doc == {"a": value} and type(doc["a"]) is type(value)
+
+
+@pytest.mark.parametrize("text,value", [
+    ("!!str 017", "017"), ("!!int 17", 17), ("!!float 3", 3.0), ("!!bool true", True),
+    ("!!null ~", None), ("'017'", "017"), ('"0x10"', "0x10"),
+])
+def test_tagged_and_quoted_scalars(text, value):
+    doc = parse(f"a: {text}\n", "t.yaml")
+    assert doc == {"a": value} and type(doc["a"]) is type(value)
+
+
+@pytest.mark.parametrize("text", ["!!int 0x10", "!!int 017", "!!bool yes", "!!float abc",
+                                  "!!null 0"])
+def test_tagged_scalars_must_fit_their_tag(text):
+    d = error_of(f"title: t\na: {text}\n", "t.yaml")
+    assert (d.line, d.column, d.field) == (2, 4, ("a",))
+
+
+@pytest.mark.parametrize("text", ["!!binary aGVsbG8=", "!!timestamp 2024-01-01", "!!set {a}",
+                                  "!!omap [a: 1]"])
+def test_other_tags_refused(text):
+    d = error_of(f"title: t\na: {text}\n", "t.yaml")
+    assert "is not allowed" in d.message and d.line == 2
+
+
+NON_FINITE_YAML = [".nan", ".NaN", ".NAN", ".inf", "-.inf", "+.Inf", ".INF", "!!float .nan"]
+NON_FINITE_JSON = ["NaN", "Infinity", "-Infinity", "1e400", "-1e999", "1.5e309"]
+
+
+@pytest.mark.parametrize("text", NON_FINITE_YAML)
+def test_non_finite_yaml_numbers_refused_anywhere(text):
+    d = error_of(f"title: t\nextra:\n  deep: [1, {{x: {text}}}]\n", "t.yaml")
+    assert "finite" in d.message
+    assert (d.line, d.field) == (3, ("extra", "deep", 1, "x"))
+
+
+@pytest.mark.parametrize("text", NON_FINITE_JSON)
+def test_non_finite_json_numbers_refused_anywhere(text):
+    d = error_of('{"title": "t",\n "extra": {"deep": [1, {"x": ' + text + "}]}}", "t.json")
+    assert d.line == 2 and d.column is not None
+    if text[0] not in "NI-" or text[1].isdigit():  # 1e400 parses (to inf): it is placed
+        assert "finite" in d.message and d.field == ("extra", "deep", 1, "x")
+
+
+@pytest.mark.parametrize("escape", ["\\ud800", "\\udfff", "\\udc00\\ud800", "a\\ud83d"])
+@pytest.mark.parametrize("where", ["title", "key", "deep"])
+def test_json_lone_surrogates_refused_and_placed(escape, where):
+    doc = {"title": '"t"', "key": '"t", "k' + escape + '": 1',
+           "deep": '"t", "x": [[{"y": "' + escape + '"}]]'}[where]
+    text = '{"title": ' + doc + "}" if where != "title" else '{\n"title": "' + escape + '"}'
+    d = error_of(text, "t.json")
+    assert "surrogate" in d.message and d.line is not None and d.column is not None
+    assert d.field == {"title": ("title",), "key": (), "deep": ("x", 0, 0, "y")}[where]
+
+
+def test_json_surrogate_pairs_are_text():
+    assert parse('{"a": "\\ud83d\\ude00"}', "t.json") == {"a": "\U0001F600"}
+
+
+@pytest.mark.parametrize("name", ["t.yaml", "t.json"])
+@pytest.mark.parametrize("digits", [4301, 5000, 100_000])
+def test_over_long_integers_refused(name, digits):
+    number = "9" * digits
+    text = f'{{"title": "t", "id": {number}}}' if name == "t.json" else f"title: t\nid: {number}\n"
+    d = error_of(text, name)
+    assert "4300 digits" in d.message and d.field == ("id",) and d.line is not None
+
+
+@pytest.mark.parametrize("name", ["t.yaml", "t.json"])
+def test_the_longest_integer_allowed(name):
+    number = "9" * 4300
+    text = f'{{"id": -{number}}}' if name == "t.json" else f"id: -{number}\n"
+    assert parse(text, name) == {"id": -int(number)}
