@@ -342,3 +342,52 @@ def test_duplicate_slug(site):
 def test_missing_content_folder(tmp_path):
     loaded = load_content(tmp_path / "nope")
     assert loaded.threads == [] and len(loaded.errors) == 1
+
+
+# --- hardening: ids as written, extra depth, times as written, nothing quoted from non-threads ---
+
+@pytest.mark.parametrize("raw", ["017", "1:20", "0x10", "0o17", "1_000", "+5", ".5", "1e5x",
+                                 "2024-01-01"])
+def test_ids_and_parents_stay_as_written(raw):
+    t = ok(f"title: t\nid: {raw}\ncomments:\n  - id: {raw}\n  - id: b\n    parent: {raw}\n")
+    assert t.id == raw and [c.id for c in t.comments] == [raw, "b"]
+    assert t.comments[1].parent == raw
+
+
+def nested(levels: int) -> str:
+    return "[" * levels + "]" * levels
+
+
+@pytest.mark.parametrize("field_json,field", [
+    ('"title": "t", "mood": %s', "mood"),
+    ('"title": "t", "comments": [{"id": 1, "x": %s}]', "comments[0].x"),
+])
+@pytest.mark.parametrize("levels,accepted", [(99, True), (100, True), (101, False), (2000, False)])
+def test_extra_nesting_is_bounded(field_json, field, levels, accepted):
+    from threadpress.load import MAX_EXTRA_DEPTH
+    assert MAX_EXTRA_DEPTH == 100
+    text = "{" + field_json % nested(levels) + "}"
+    if accepted:
+        ok(text, "t.json")
+        return
+    d = one_error(text, "t.json")
+    assert d["field"] == field and "more than 100 levels" in d["message"]
+
+
+@pytest.mark.parametrize("value,shown", [
+    ("0001-01-01T00:00+01:00", "0001-01-01T00:00+01:00"),   # before year 1 in UTC
+    ("2024-02-30", "2024-02-30"), ("'yesterday'", "yesterday"), ("99999999999999", "99999999999999"),
+    ("true", "true"),
+])
+def test_time_errors_show_the_text_as_written(value, shown):
+    d = one_error(f"title: t\ncreated: {value}\n")
+    assert d["message"].endswith(f"found {shown}")
+    assert "datetime" not in d["message"] and "'" not in d["message"].split("found")[-1]
+
+
+@pytest.mark.parametrize("text", ["GITHUB_TOKEN=ghp_secretsecret\n", "[GITHUB_TOKEN, ghp_x]\n",
+                                  "12345678901234567890\n", "true\n"])
+def test_a_file_that_is_no_thread_is_named_never_quoted(text):
+    d = one_error(text)
+    assert "expected a mapping" in d["message"]
+    assert "ghp" not in d["message"] and "GITHUB" not in d["message"] and "123" not in d["message"]
