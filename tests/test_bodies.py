@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dom import Element, parse
+import pytest
+
+from threadpress.anchors import encode_id
 from threadpress.render.bodies import REL, render
 
 NONE = lambda _: False  # noqa: E731  (no comment ids known)
@@ -145,3 +148,46 @@ def test_cached_bodies_keep_their_own_quote_links():
     html_b = render(">>b said", "markdown", known, second)
     assert first == ["a"] and second == ["b"] and html_a != html_b
     assert render(">>a said", "markdown", known, []) == html_a
+
+
+# --- private-use characters: the renderer's placeholders cannot be forged ------------------
+
+PRIVATE = ["\ue0007\ue001", "\ue000", "\ue001", "\ue002", "\ue002\ue003", "\ue0000\ue001\ue001",
+           "\ue000999999\ue001", "a\ue002\ue004b", "\uf8ff\U000f0000"]
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html", "text"])
+@pytest.mark.parametrize("chars", PRIVATE)
+def test_private_use_characters_round_trip(fmt, chars):
+    known = {"7", "0"}.__contains__
+    doc = html(f"before {chars} >>7 after", fmt, known)
+    assert doc.text.replace("\n", "").strip() == f"before {chars} >>7 after"
+    [a] = doc.find_all("a", cls="quotelink")
+    assert a.attrs["href"] == "#c-7"
+
+
+def test_quote_link_to_an_id_with_private_use_characters():
+    cid = "x\ue000\ue002y"
+    doc = html(f">>{cid}.", "text", {cid}.__contains__)
+    [a] = doc.find_all("a", cls="quotelink")
+    assert a.text == f">>{cid}" and a.attrs["href"] == "#c-" + encode_id(cid)
+
+
+# --- trailing punctuation: bounded work, the same links -----------------------------------
+
+@pytest.mark.parametrize("body,linked,after", [
+    (">>x" + "." * 40_000, "x", "." * 40_000),
+    (">>x..." + "!" * 60, "x..", ".!" + "!" * 59),      # within MAX_QUOTE_TRIM of the end
+    (">>x..." + "!" * 100, "x", "..." + "!" * 100),     # beyond it: only the bare id is tried
+    (">>x." + "?" * 63, "x.", "?" * 63),
+])
+def test_quote_link_trimming(body, linked, after):
+    doc = html(body, "text", {"x", "x.", "x.."}.__contains__)
+    [a] = doc.find_all("a", cls="quotelink")
+    assert a.text == ">>" + linked and doc.text.strip().endswith(after)
+
+
+def test_url_trimming_keeps_balanced_parentheses_over_long_tails():
+    doc = html("see https://e.org/a_(b)" + ")" * 30_000 + "." * 30_000, "text")
+    [a] = doc.find_all("a")
+    assert a.attrs["href"] == "https://e.org/a_(b)"

@@ -129,6 +129,9 @@ def _text(text: str) -> str:
     return "\n".join(out)
 
 
+_QUOTE_PREFIX = re.compile(r"((?:>[ \t]?){0,%d})(.*)" % cost.MAX_QUOTE_DEPTH)
+
+
 def _text_paragraph(para: str) -> str:
     parts: list[str] = []
     level = 0
@@ -140,7 +143,7 @@ def _text_paragraph(para: str) -> str:
             lines.clear()
 
     for raw in para.split("\n"):
-        m = re.match(r"((?:>[ \t]?)*)(.*)", raw)
+        m = _QUOTE_PREFIX.match(raw)   # deeper `>` than MAX_QUOTE_DEPTH stay as text
         depth = m.group(1).count(">")
         if depth != level:
             flush()

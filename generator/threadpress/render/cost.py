@@ -21,6 +21,7 @@ _BLOCKS = re.compile(r"\n[ \t]*\n")
 _INLINE = re.compile(r"[`*_\[<&\\]|https?://|  \n")
 _FENCE = re.compile(r"^[ ]{0,3}(?:```|~~~)", re.M)
 _QUOTES = re.compile(r"^[ ]{0,3}>(?:[ \t]*>){7,}(.*)", re.M)   # quotes nested 8 or more deep
+MAX_QUOTE_DEPTH = 32   # the plain-text renderer nests no deeper either
 COPY_SHARE = 128   # a character copied costs about 1/128 of a character rescanned in Python
 _BRACKETS = re.compile(r"\\.|\]\(|[\[\]()]", re.S)
 # lines that make the block parser split a paragraph at them
@@ -45,8 +46,15 @@ def _fence_cost(text: str) -> int:
 
 
 def _quote_cost(text: str) -> int:
-    return sum(m.group().count(">") * (m.end(1) - m.start()) for m in _QUOTES.finditer(text)
-               ) // COPY_SHARE
+    """Deep `> > >` quotes: each level re-parses its line; past MAX_QUOTE_DEPTH levels the
+    nesting itself is the problem (the parser recurses), so the body is over budget."""
+    total = 0
+    for m in _QUOTES.finditer(text):
+        depth = m.group().count(">")
+        if depth > MAX_QUOTE_DEPTH:
+            return MARKDOWN_BUDGET + 1
+        total += depth * (m.end(1) - m.start()) // COPY_SHARE
+    return total
 
 
 def _inline_cost(block: str) -> int:
