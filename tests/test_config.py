@@ -103,3 +103,42 @@ def test_all_problems_at_once(tmp_path):
 def test_unreadable_config(tmp_path, text, line, column, message):
     [d] = config_errors(tmp_path, text)
     assert (d["line"], d["column"]) == (line, column) and message in d["message"]
+
+
+@pytest.mark.parametrize("value", ['"a.org\\n"', '"a.org\\nb.org"', '"a b.org"', '" a.org"',
+                                   '"https://a.org"', '"a.org/"', '"a_b.org"', '"-a.org"',
+                                   '"a..org"', '"a.org."', '"<script>.org"', '"' + "a" * 64 + '.org"',
+                                   '"' + "a." * 130 + 'org"'])
+def test_cname_must_be_a_host_name(tmp_path, value):
+    [d] = config_errors(tmp_path, f"title: t\ncname: {value}\n")
+    assert (d["line"], d["field"]) == (2, "cname") and "domain name" in d["message"]
+
+
+@pytest.mark.parametrize("value", ["archive.example.org", "a.b-c.d", "x", "xn--bcher-kva.de"])
+def test_cname_accepts_host_names(tmp_path, value):
+    assert load_config(write(tmp_path, f"cname: {value}\n"))[0].cname == value
+
+
+@pytest.mark.parametrize("value", ['"https://"', '"http://"', '"https:///repo/"', '"https://@/"',
+                                   '"https://:80/"', '"https://a b.org/"', '"https://a.org/\\n"',
+                                   '"https://a.org:x/"', '"http://[::1/"', '"https://a.org/?x=1"',
+                                   '"https://a.org/#top"', '"https://a_b.org/"', '"ftp://a.org/"',
+                                   '"https://' + "a" * 64 + '.org/"'])
+def test_base_url_must_have_a_host(tmp_path, value):
+    [d] = config_errors(tmp_path, f"title: t\nbase_url: {value}\n")
+    assert (d["line"], d["field"]) == (2, "base_url")
+    assert "expected" in d["message"] and "Traceback" not in d["message"]
+
+
+@pytest.mark.parametrize("value", ["https://me.github.io/repo/", "http://127.0.0.1:8000/",
+                                   "http://[::1]:8000/", "https://bücher.example/", "https://a.org"])
+def test_base_url_accepts_absolute_urls(tmp_path, value):
+    config = load_config(write(tmp_path, f"base_url: {value}\n"))[0]
+    assert config.base_url == value.rstrip("/") + "/"
+
+
+def test_base_url_on_the_command_line_is_checked_alike():
+    from threadpress.config import override
+    with pytest.raises(ThreadpressError) as e:
+        override(Config(), base_url="https://")
+    assert "--base-url" in str(e.value)

@@ -120,3 +120,19 @@ def test_progress_and_summary_on_a_terminal_only(tmp_path, monkeypatch):
     assert build_site(site) == 0
     # off a terminal (a CI log): no progress bar, but the summary line
     assert piped.getvalue().startswith("nothing changed: 2 threads") and "\r" not in piped.getvalue()
+
+
+@pytest.mark.parametrize("theme", ["default", "board"])
+def test_comment_page_titles_name_anonymous_and_deleted_authors_apart(tmp_path, theme):
+    thread = ("title: T\ncomments:\n  - {id: a, body: no author given}\n"
+              "  - {id: b, author: '', body: an empty author}\n"
+              "  - {id: d, deleted: true}\n  - {id: n, author: nora, body: hi}\n"
+              "  - {id: r, parent: a, body: a reply}\n")
+    site = make_site(tmp_path, {"t.yaml": thread}, f"theme: {theme}\n")
+    assert build_site(site, quiet=True, jobs=1) == 0
+    for cid, name in [("a", "anonymous"), ("b", "anonymous"), ("d", "[deleted]"), ("n", "nora")]:
+        doc = parse_file(site / "output" / "t" / "c" / cid / "index.html")
+        title = doc.find("title").text
+        og = doc.find("meta", property="og:title").attrs["content"]
+        assert title.startswith(f"{name} on") or f"· {name} on" in title, title
+        assert og.startswith(f"{name} on")
