@@ -40,7 +40,7 @@ class Config:
     comment_pages: bool = _setting(True, "a page per comment")
     context_depth: int = _setting(50, "ancestors shown on a comment page")
     per_page: int = _setting(30, "threads per index page")
-    cname: str = _setting("", "writes CNAME for a custom domain")
+    cname: str = _setting("", "writes CNAME for a custom domain (a host name)")
     offline: bool = _setting(False, "links end in index.html: the site browses from the disk")
     params: dict[str, Any] = _setting(doc="anything, passed to themes as site.params",
                                       default_factory=dict)
