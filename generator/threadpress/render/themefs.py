@@ -20,7 +20,12 @@ class ThemeLoader(jinja2.FileSystemLoader):
     def __init__(self, folder: Path) -> None:
         super().__init__(str(folder))
         self.theme = folder.parent
-        self.warned: set[str] = set()
+        # warn about refused links once, up front (render workers fork after this), and fail on
+        # an unreadable folder of templates
+        found = sitefs.walk(folder, self.theme)
+        report([d for d in found.diagnostics if d.warning])
+        if any(not d.warning for d in found.diagnostics):
+            raise ThreadpressError([d for d in found.diagnostics if not d.warning])
 
     def get_source(self, environment: jinja2.Environment, template: str):
         try:
@@ -31,10 +36,7 @@ class ThemeLoader(jinja2.FileSystemLoader):
             path = Path(self.searchpath[0]) / template
             raise sitefs.unreadable(path, e) from None
         if not sitefs.inside(Path(filename), self.theme):
-            if filename not in self.warned:
-                self.warned.add(filename)
-                report([sitefs.outside_link(Path(self.searchpath[0]) / template)])
-            raise jinja2.TemplateNotFound(template)
+            raise jinja2.TemplateNotFound(template)   # warned about in __init__
         return source, filename, uptodate
 
 
