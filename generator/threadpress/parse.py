@@ -272,7 +272,9 @@ def _resolve(text: str, name: str, pos: tuple) -> Any:
     if _FLOAT.fullmatch(text):
         return float(text)
     if _NON_FINITE.fullmatch(text):
-        return math.nan if "n" in text[1:3].lower() else -math.inf if text[0] == "-" else math.inf
+        if text.lower().endswith("nan"):
+            return math.nan
+        return -math.inf if text.startswith("-") else math.inf
     return _TEXT
 
 
