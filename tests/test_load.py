@@ -391,3 +391,10 @@ def test_a_file_that_is_no_thread_is_named_never_quoted(text):
     d = one_error(text)
     assert "expected a mapping" in d["message"]
     assert "ghp" not in d["message"] and "GITHUB" not in d["message"] and "123" not in d["message"]
+
+
+@pytest.mark.parametrize("value", ['"# a\\n"', '"a\\rb"', '"x\\u2028y"', '"\\x85"', '"\\x07"',
+                                   '"a\\u2029b\\x0cc"'])
+def test_a_diagnostic_is_one_line_whatever_the_value(value):
+    [d] = errors(f"title: t\ncreated: {value}\n")
+    assert "expected a time" in d["message"] and d["line"] == 2   # parsed: it was one line

@@ -118,3 +118,22 @@ def test_generated_bodies_render_in_bounded_time(body):
 @given(bodies(longest=100_000))
 def test_generated_bodies_render_in_bounded_time_more(body):
     check_body(body)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("body", [
+    "1. " * 1000, "- " * 1000, "* " * 1000, "> " * 1000, "> 1. " * 500, "1) " * 1000,
+    "\n".join(" " * (4 * i) + "- a" for i in range(400)),
+    "\n".join(" " * (4 * i) + "1. a" for i in range(400)),
+    "\n".join("\t" * i + "- a" for i in range(400)),
+])
+def test_deep_nesting_does_not_reach_the_recursion_limit(body):
+    assert cost.markdown_cost(body) > cost.MARKDOWN_BUDGET
+    doc = parse(render(body, "markdown", lambda _: False))
+    assert len(doc.find_all("blockquote")) <= cost.MAX_QUOTE_DEPTH
+
+
+@pytest.mark.parametrize("body", ["- a\n  - b\n    - c\n", "> > > deep enough\n",
+                                  "1. one\n   1. nested\n", "    code\n" * 100])
+def test_ordinary_nesting_stays_markdown(body):
+    assert cost.markdown_cost(body) < cost.MARKDOWN_BUDGET // 100

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,16 @@ def field_name(path: Field) -> str:
         else:
             out += f".{part}" if out else str(part)
     return out
+
+
+# what str.splitlines() breaks at, and the other control characters: a diagnostic is one line
+_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """Text quoted from a file (a value, a file name) kept on one line: control characters and
+    line breaks are shown as escapes (`\\n`, `\\x07`, `\\u2028`)."""
+    return _BREAKS.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 @dataclass
@@ -46,7 +57,7 @@ class Diagnostic:
         if self.other is not None:
             at = f" (line {self.other_line})" if self.other_line is not None else ""
             also = f"; also at {field_name(self.other)}{at}"
-        return f"{where}: {kind}:{about} {self.message}{also}"
+        return one_line(f"{where}: {kind}:{about} {self.message}{also}")
 
 
 @dataclass

@@ -105,7 +105,7 @@ def _quote(m: re.Match, known: Callable[[str], bool], links: list[str]) -> str:
     if ends[-1] != bare:
         ends.append(bare)
     for end in ends:
-        cid = _UNESCAPE_RE.sub(lambda e: _UNESCAPES[e.group(1)], found[:end])
+        cid = _unescape(found[:end])
         if cid and known(cid):
             links.append(cid)
             return _PLACEHOLDER.format(len(links) - 1) + found[end:]
@@ -113,8 +113,8 @@ def _quote(m: re.Match, known: Callable[[str], bool], links: list[str]) -> str:
 
 
 def _quote_link(cid: str) -> str:
-    # the id is escaped again: _UNESCAPE_RE restores its own private-use characters later
-    shown = _ESCAPE_RE.sub(lambda m: _ESCAPES[m.group()], html.escape(cid))
+    # escaped again, as the rest of the body is: the last step restores its characters
+    shown = _escape(html.escape(cid))
     return f'<a class="quotelink" href="#{anchor(cid)}">&gt;&gt;{shown}</a>'
 
 

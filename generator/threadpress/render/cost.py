@@ -1,11 +1,15 @@
 """How much work python-markdown would do on a body, estimated in linear time.
 
 python-markdown is quadratic on some shapes of text (20 kB of `[` took 92 s): a `[` or a `](`
-with no match is rescanned to the end of its paragraph once for every opener, and a block whose
-lines each start a block of their own (`#` headings, rules, setext underlines, bare list markers)
-is split one line at a time, each split copying and retesting the rest; and each inline match
-(a code span, an emphasis, a link, an entity...) copies its paragraph's whole text again, which is
-cheap per character but quadratic in the number of matches. `markdown_cost` adds up those rescans; a body over MARKDOWN_BUDGET is rendered as plain text instead, in linear time.
+with no match is rescanned to the end of its paragraph once for every opener; a block whose
+lines each start a block of their own (`#` headings, rules, setext underlines, bare list
+markers) is split one line at a time, each split copying and retesting the rest; each inline
+match (a code span, an emphasis, a link, an entity...) copies its paragraph's whole text again,
+cheap per character but quadratic in the number of matches; so does each fenced code block for
+the whole body, and each level of a `> > >` quote for its line. And it recurses once per level
+of nested quotes and lists, so deep nesting (`1. 1. 1. …`, lines indented hundreds of columns)
+ends in a RecursionError. `markdown_cost` adds up those rescans, and counts too deep a nesting
+as over budget; a body over MARKDOWN_BUDGET is rendered as plain text instead, in linear time.
 Normal markdown costs a small multiple of its length.
 """
 
@@ -13,15 +17,19 @@ from __future__ import annotations
 
 import re
 
-# Under half a second of python-markdown on the slowest of the shapes above; a 100 kB body of ordinary
-# prose with links costs a few thousand.
+# Under half a second of python-markdown on the slowest of the shapes above; 100 kB of ordinary
+# prose with links costs a few ten thousand.
 MARKDOWN_BUDGET = 500_000
 
 _BLOCKS = re.compile(r"\n[ \t]*\n")
 _INLINE = re.compile(r"[`*_\[<&\\]|https?://|  \n")
 _FENCE = re.compile(r"^[ ]{0,3}(?:```|~~~)", re.M)
-_QUOTES = re.compile(r"^[ ]{0,3}>(?:[ \t]*>){7,}(.*)", re.M)   # quotes nested 8 or more deep
-MAX_QUOTE_DEPTH = 32   # the plain-text renderer nests no deeper either
+# a line opening 8 or more quotes or list items at once (`> > > …`, `1. 1. 1. …`)
+_NESTED = re.compile(r"^(?:[ \t]*(?:>|[-*+]|[0-9]{1,9}[.)])(?=[ \t]|$)){8,}(.*)", re.M)
+_MARKER = re.compile(r"[ \t]*(?:>|[-*+]|[0-9]{1,9}[.)])(?=[ \t]|$)")
+_INDENT = re.compile(r"^[ \t]{256,}", re.M)   # a line indented 64 levels or more
+MAX_QUOTE_DEPTH = 32    # quotes or list items opened on one line; the text renderer's limit too
+MAX_INDENT = 256        # columns of indentation (64 levels of list nesting)
 COPY_SHARE = 128   # a character copied costs about 1/128 of a character rescanned in Python
 _BRACKETS = re.compile(r"\\.|\]\(|[\[\]()]", re.S)
 # lines that make the block parser split a paragraph at them
@@ -34,7 +42,7 @@ _SPLITTING_LINE = re.compile(r"""^[ ]{0,3}(?:
 
 def markdown_cost(text: str) -> int:
     """Characters python-markdown would rescan for this text, approximately (see above)."""
-    total = _fence_cost(text) + _quote_cost(text)
+    total = _fence_cost(text) + _nesting_cost(text)
     for block in _BLOCKS.split(text):
         total += _bracket_cost(block) + _split_cost(block) + _inline_cost(block)
     return total
@@ -45,12 +53,15 @@ def _fence_cost(text: str) -> int:
     return fences * len(text) // COPY_SHARE
 
 
-def _quote_cost(text: str) -> int:
-    """Deep `> > >` quotes: each level re-parses its line; past MAX_QUOTE_DEPTH levels the
-    nesting itself is the problem (the parser recurses), so the body is over budget."""
+def _nesting_cost(text: str) -> int:
+    """Each level of a line's `> > >` or `1. 1. 1.` re-parses the line; past MAX_QUOTE_DEPTH
+    levels, or MAX_INDENT columns of indentation, the nesting itself is the problem (the parser
+    recurses once per level), so the body is over budget."""
+    if any(len(m.group().expandtabs(4)) >= MAX_INDENT for m in _INDENT.finditer(text)):
+        return MARKDOWN_BUDGET + 1
     total = 0
-    for m in _QUOTES.finditer(text):
-        depth = m.group().count(">")
+    for m in _NESTED.finditer(text):
+        depth = sum(1 for _ in _MARKER.finditer(m.group(), 0, m.start(1) - m.start()))
         if depth > MAX_QUOTE_DEPTH:
             return MARKDOWN_BUDGET + 1
         total += depth * (m.end(1) - m.start()) // COPY_SHARE
