@@ -6,6 +6,9 @@ import json
 import sys
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from threadpress.errors import ThreadpressError
 from threadpress.parse import MAX_NESTING, json_events, locate, parse
@@ -213,7 +216,8 @@ def test_locate(name, text):
 # --- scalars: JSON-like resolution, and values no thread file may hold ----------------------
 
 @pytest.mark.parametrize("text", ["017", "00", "-01", "1:20", "1:20:30", "0x10", "0o17", "0b11",
-                                  "1_000", "+5", ".5", "5.", "1e", "+.5e3", "2024-05-01",
+                                  "1_000", "+5", ".5", "5.", "1e", "+.5e3", "1e3", "1.5e3",
+                                  "-2E5", "2024-05-01",
                                   "2024-05-01T12:00:00Z", "yes", "No", "on", "OFF", "y", "=",
                                   "0.5.1", "١٢", "12\u00a0"])
 def test_plain_scalars_yaml_1_1_would_rewrite_stay_text(text):
@@ -223,7 +227,7 @@ def test_plain_scalars_yaml_1_1_would_rewrite_stay_text(text):
 
 
 @pytest.mark.parametrize("text,value", [
-    ("0", 0), ("17", 17), ("-3", -3), ("1.5", 1.5), ("-0.25", -0.25), ("1e3", 1000.0),
+    ("0", 0), ("17", 17), ("-3", -3), ("1.5", 1.5), ("-0.25", -0.25), ("1.0e+3", 1000.0),
     ("2.5E-2", 0.025), ("true", True), ("False", False), ("TRUE", True), ("null", None),
     ("~", None), ("", None), ("NULL", None),
 ])
@@ -305,3 +309,12 @@ def test_the_longest_integer_allowed(name):
     number = "9" * 4300
     text = f'{{"id": -{number}}}' if name == "t.json" else f"id: -{number}\n"
     assert parse(text, name) == {"id": -int(number)}
+
+
+@given(st.one_of(st.text(st.characters(codec="utf-8"), max_size=12),
+                 st.from_regex(r"[-+]?[0-9._eE:xob]{1,8}", fullmatch=True)))
+@settings(max_examples=300)
+def test_text_written_by_pyyaml_reads_back_as_the_same_text(text):
+    # importers and users' tools write YAML with PyYAML, whose quoting follows YAML 1.1
+    dumped = yaml.safe_dump({"a": text, text: 1}, allow_unicode=True)
+    assert parse(dumped, "t.yaml") == {"a": text, text: 1}

@@ -220,13 +220,15 @@ def _tag(tag: str | None) -> str:
     return str(tag).replace("tag:yaml.org,2002:", "!!")
 
 
-# Plain scalars resolve as in JSON (and YAML 1.2's core schema, minus its octal and hex): ids
-# such as 017, 0x10, 1:20, 1_000, +5 or .5 stay the text as written, where YAML 1.1 would turn
-# them into other numbers. Timestamps stay text too; the time fields read ISO 8601 text.
+# A plain scalar is a number, a boolean or null only where JSON (and YAML 1.2) and YAML 1.1
+# agree that it is one: ids such as 017, 0x10, 1:20, 1_000, +5 or .5 stay the text as written,
+# where YAML 1.1 would turn them into other numbers, and text that YAML 1.1 writers such as
+# PyYAML leave unquoted (1e3) reads back as the text it was. Timestamps stay text too; the time
+# fields read ISO 8601 text.
 _NULL = re.compile(r"~|null|Null|NULL|")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
-_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][-+][0-9]+)?")
 _NON_FINITE = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
 
 
