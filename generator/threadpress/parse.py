@@ -336,12 +336,31 @@ def _constant(word: str) -> Any:
     raise _Redo
 
 
+def _finite(token: str) -> float:
+    value = float(token)
+    if not math.isfinite(value):   # 1e400: too large for a double
+        raise _Redo
+    return value
+
+
+def _may_hold_surrogates(text: str) -> bool:
+    """Whether JSON text can parse to a string with a lone surrogate: only through a `\\uD8..`
+    escape (or a surrogate already in the text, when it was not decoded from a file)."""
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
+        return True
+    return bool(_SURROGATE.search(text))
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def _parse_json(text: str, name: str) -> Any:
     if not text.strip():
         return None  # an empty file: the loader says so in its own words
     try:
-        data = json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant)
-        if _all_fit(data):
+        data = json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant,
+                          parse_float=_finite)
+        if not _may_hold_surrogates(text) or _all_fit(data):
             return data
     except json.JSONDecodeError as e:
         raise ThreadpressError.one(f"not valid JSON: {e.msg}", name, e.lineno, e.colno) from None
