@@ -15,7 +15,7 @@ import time
 
 from threadpress.render import cost
 from threadpress.render.bodies import render
-from threadpress.render.pages import _describe
+from threadpress.render.views import excerpt
 
 SHAPES = {
     "[ x 20,000": ("[", 20_000),
@@ -52,7 +52,7 @@ def main() -> None:
     for n in (100_000, 1_000_000):
         n = max(1, int(n * scale))
         print(f"{'description, < x ' + format(n, ','):28} {n:>9,} "
-              f"{timed(_describe, '<' * n):>8.3f}")
+              f"{timed(lambda b: excerpt(render(b, 'markdown', lambda _: False)), '<' * n):>8.3f}")
     body = ">>x" + "." * int(40_000 * scale)
     print(f"{'>>x and 40,000 dots':28} {len(body):>9,} "
           f"{timed(render, body, 'text', {'x'}.__contains__):>8.3f}")

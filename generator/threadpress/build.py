@@ -22,7 +22,7 @@ from typing import Iterator
 from . import routes, state, tasks
 from .config import Config, load_config, override
 from .errors import Diagnostic, ThreadpressError, report
-from .load import display_path, place, thread_files
+from .load import content_walk, display_path, place
 from .model import Summary
 from .progress import Progress
 from .theme import resolve_theme
@@ -89,7 +89,9 @@ def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: b
     if not content.is_dir():
         outcome.diagnostics.append(Diagnostic(f"no content folder at {content}", str(content)))
         return outcome
-    files = thread_files(content)
+    found = content_walk(content)   # unreadable folders, links leaving the site: reported
+    outcome.diagnostics.extend(found.diagnostics)
+    files = found.files
     plan = _plan(files, content, previous, out.path)
     if files and not plan.changed and len(plan.kept) == len(files) == len(previous.threads) \
             and (out.path / routes.INDEX).exists():

@@ -56,6 +56,8 @@ def thread_files(content_dir: Path) -> list[Path]:
 def content_walk(content_dir: Path) -> sitefs.Walk:
     """The thread files under content/ and the problems met finding them (unreadable folders,
     names that are not UTF-8, links leading outside the site, which is content/'s parent)."""
+    if content_dir.is_symlink() and not sitefs.inside(content_dir, content_dir.parent):
+        return sitefs.Walk(diagnostics=[sitefs.outside_link(content_dir)])
     found = sitefs.walk(content_dir, content_dir.parent, skip=lambda n: n.startswith(("_", ".")))
     found.files = [p for p in found.files if p.suffix.lower() in SUFFIXES]
     return found
@@ -66,10 +68,7 @@ def load_content(content_dir: Path, sort: str = "original", keep: bool = True) -
     With `keep` false only each thread's summary stays (`Loaded.loaded`): memory does not grow
     with the archive (what `check` needs)."""
     result = Loaded()
-    if content_dir.is_symlink() and not sitefs.inside(content_dir, content_dir.parent):
-        result.diagnostics.append(sitefs.outside_link(content_dir))
-        return result
-    if not content_dir.is_dir():
+    if not content_dir.is_dir() and not content_dir.is_symlink():
         where = sitefs.shown(content_dir)
         result.diagnostics.append(Diagnostic(f"no content folder at {where}", where))
         return result

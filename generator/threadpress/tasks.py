@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__, routes
+from . import __version__, routes, sitefs
 from .config import Config
 from .errors import Diagnostic, ThreadpressError
 from .load import load_bytes
@@ -82,10 +82,10 @@ def _code() -> Path:
 
 
 def _hash_tree(h: "hashlib._Hash", folder: Path) -> None:
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            h.update(path.relative_to(folder).as_posix().encode("utf-8", "surrogateescape") + b"\0")
-            h.update(path.read_bytes())
+    # the files the renderer may use: links leaving the theme are never read (see sitefs)
+    for path in sitefs.walk(folder, folder.parent, skip=lambda n: n == "__pycache__").files:
+        h.update(path.relative_to(folder).as_posix().encode("utf-8", "surrogateescape") + b"\0")
+        h.update(sitefs.read_bytes(path))
 
 
 _RENDERERS: dict[str, "pages.Renderer"] = {}
@@ -120,8 +120,10 @@ def _run(task: Task) -> Result:
     from .state import file_hash  # here, not at the top: state imports this module's neighbours
 
     st = os.stat(task.path)
-    with open(task.path, "rb") as f:
-        data = f.read()
+    try:
+        data = sitefs.read_bytes(Path(task.path))
+    except ThreadpressError as e:   # unreadable: an error naming the file
+        return Result(task.rel, None, diagnostics=e.diagnostics)
     result = Result(task.rel, None, hash=file_hash(task.rel, data),
                     stat=(st.st_size, st.st_mtime_ns, st.st_ino))
     thread, result.diagnostics = load_bytes(data, task.name, task.slug, task.spec.config.sort)
