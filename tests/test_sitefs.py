@@ -154,6 +154,9 @@ def test_theme_template_and_static_links_leading_outside_are_refused(site, capsy
     assert (root / "out" / "static" / "own.css").is_file()
     # the built-in base template took the refused one's place
     assert parse_file(root / "out" / "good" / "index.html").find("article") is not None
+    # one warning per link, counted by --strict
+    assert sum("outside the site" in line for line in err.splitlines()) == 3
+    assert run(capsys, "build", str(root), "-o", str(root / "out2"), "-q", "--strict")[0] == 1
 
 
 # --- unreadable files and folders ---------------------------------------------------------

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
-from . import routes, state, tasks
+from . import routes, sitefs, state, tasks
 from .config import Config, load_config, override
 from .errors import Diagnostic, ThreadpressError, report
 from .load import content_walk, display_path, place
@@ -53,7 +53,10 @@ def build_site(site: Path, output: Path | None = None, base_url: str | None = No
     started = time.monotonic()
     config, diags = load_config(site)
     config = override(config, base_url=base_url, theme=theme, offline=offline)
-    spec = tasks.make_spec(config, resolve_theme(site, config.theme))
+    resolved = resolve_theme(site, config.theme)
+    # links leaving the theme are warned about here, once, with the build's other diagnostics
+    diags = diags + sitefs.theme_problems((*resolved.template_dirs, *resolved.static_dirs))
+    spec = tasks.make_spec(config, resolved)
     out = Output(output or site / "output")
     out.lock_path = state.state_file(site, out.path).with_suffix(".lock")
     with locked(out, quiet):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from .errors import Diagnostic, ThreadpressError
 
@@ -112,3 +112,13 @@ def _visit(path: Path, entry: os.DirEntry, site: Path, skip: Callable[[str], boo
             stack.append(path)
     elif is_file:
         found.files.append(path)
+
+
+def theme_problems(folders: Iterable[Path]) -> list[Diagnostic]:
+    """What a build reports about a theme's template and static folders, before it renders:
+    links leading out of the theme (each folder's parent), which the renderer and the static
+    copy leave out, and what cannot be read."""
+    found: list[Diagnostic] = []
+    for folder in folders:
+        found += walk(folder, folder.parent).diagnostics
+    return found

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Iterator
 
 from . import sitefs
-from .errors import ThreadpressError, report
+from .errors import ThreadpressError
 from .routes import MARKER, is_inside
 
 FILE_MODE = 0o644      # pages are read by a web server that may run as another user
@@ -55,10 +55,9 @@ class Staging:
         return self.root.joinpath(*rel.split("/"))
 
     def copy_tree(self, src: Path, rel: str) -> None:
-        """Copy a theme's static folder; links leading out of the theme are warned about and
-        left out, and an unreadable file or folder is an error naming it."""
+        """Copy a theme's static folder; links leading out of the theme are left out (the build
+        warns: sitefs.theme_problems), and an unreadable file or folder is an error naming it."""
         found = sitefs.walk(src, src.parent, skip=lambda name: name.startswith("."))
-        report([d for d in found.diagnostics if d.warning])
         if any(not d.warning for d in found.diagnostics):
             raise ThreadpressError([d for d in found.diagnostics if not d.warning])
         for path in found.files:

@@ -9,23 +9,17 @@ import jinja2
 from jinja2 import meta
 
 from .. import sitefs
-from ..errors import ThreadpressError, report
+from ..errors import ThreadpressError
 
 
 class ThemeLoader(jinja2.FileSystemLoader):
     """A FileSystemLoader for one theme's templates folder that refuses symbolic links leading
-    out of the theme (with a warning; the next theme layer's template is used instead) and
-    turns a template it cannot read into a ThreadpressError naming it."""
+    out of the theme (the next theme layer's template is used instead; the build warns about
+    them) and turns a template it cannot read into a ThreadpressError naming it."""
 
     def __init__(self, folder: Path) -> None:
         super().__init__(str(folder))
         self.theme = folder.parent
-        # warn about refused links once, up front (render workers fork after this), and fail on
-        # an unreadable folder of templates
-        found = sitefs.walk(folder, self.theme)
-        report([d for d in found.diagnostics if d.warning])
-        if any(not d.warning for d in found.diagnostics):
-            raise ThreadpressError([d for d in found.diagnostics if not d.warning])
 
     def get_source(self, environment: jinja2.Environment, template: str):
         try:
@@ -36,7 +30,7 @@ class ThemeLoader(jinja2.FileSystemLoader):
             path = Path(self.searchpath[0]) / template
             raise sitefs.unreadable(path, e) from None
         if not sitefs.inside(Path(filename), self.theme):
-            raise jinja2.TemplateNotFound(template)   # warned about in __init__
+            raise jinja2.TemplateNotFound(template)   # the build warns: sitefs.theme_problems
         return source, filename, uptodate
 
 
