@@ -140,7 +140,7 @@ def test_check_refuses_with_a_place_or_build_builds(doc, fmt):
     check_then_build(doc, fmt)
 
 
-@pytest.mark.slow
+@pytest.mark.fuzz
 @pytest.mark.timeout(3600)
 @settings(FAST, max_examples=1000)
 @given(thread_docs(), st.sampled_from(["json", "yaml"]))
