@@ -51,16 +51,8 @@ def build_site(site: Path, output: Path | None = None, base_url: str | None = No
                strict: bool = False, clean: bool = False, offline: bool | None = None) -> int:
     """Build SITE into OUTPUT (default SITE/output); returns the exit status."""
     started = time.monotonic()
-    config, diags = load_config(site)
-    config = override(config, base_url=base_url, theme=theme, offline=offline)
-    spec = tasks.make_spec(config, resolve_theme(site, config.theme))
     out = Output(output or site / "output")
-    out.lock_path = state.state_file(site, out.path).with_suffix(".lock")
-    with locked(out, quiet):
-        out.recover()
-        out.check_replaceable()
-        out.remove_leftovers()
-        outcome = _build(site, spec, out, jobs, quiet, clean, diags)
+    outcome = build_outcome(site, out.path, base_url, theme, jobs, quiet, clean, offline)
     report(outcome.diagnostics)
     errors = [d for d in outcome.diagnostics if not d.warning]
     if errors or (strict and outcome.diagnostics):
@@ -75,6 +67,23 @@ def build_site(site: Path, output: Path | None = None, base_url: str | None = No
                   "limit; `comment_pages: false` or a smaller `context_depth` shrink it",
                   file=sys.stderr)
     return 0
+
+
+def build_outcome(site: Path, output: Path, base_url: str | None = None,
+                  theme: str | None = None, jobs: int | None = None, quiet: bool = False,
+                  clean: bool = False, offline: bool | None = None) -> Outcome:
+    """Build SITE into OUTPUT and return what happened, diagnostics included, without reporting
+    them (`serve` shows them in the browser too). A bad config or theme raises ThreadpressError."""
+    config, diags = load_config(site)
+    config = override(config, base_url=base_url, theme=theme, offline=offline)
+    spec = tasks.make_spec(config, resolve_theme(site, config.theme))
+    out = Output(output)
+    out.lock_path = state.state_file(site, out.path).with_suffix(".lock")
+    with locked(out, quiet):
+        out.recover()
+        out.check_replaceable()
+        out.remove_leftovers()
+        return _build(site, spec, out, jobs, quiet, clean, diags)
 
 
 def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: bool,
