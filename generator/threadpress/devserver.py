@@ -101,7 +101,7 @@ class Found:
 def locate(root: Path, rel: str) -> Found:
     """The file for the URL path `rel` (decoded, relative to the site's path) inside `root`.
 
-    Refuses `..` and `.` segments, backslashes, NUL and anything whose real path (symlinks
+    Refuses `..` segments, backslashes, NUL and anything whose real path (symlinks
     followed) leaves `root`; a folder is its index.html, reached with a trailing slash."""
     if rel and not routes.is_inside(rel):
         return Found("refused")

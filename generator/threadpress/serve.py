@@ -57,6 +57,7 @@ class Preview:
         self.server = PreviewServer(bind, port, self.output, self.status)
         self.changes: queue.Queue[Path] = queue.Queue()
         self.watcher = Watcher(self.site, self.changes)
+        self.ready = threading.Event()   # set once the first build is done, good or not
         self._thread = threading.Thread(target=self.server.serve_forever, name="serve-http",
                                         kwargs={"poll_interval": 0.2}, daemon=True)
 
@@ -71,6 +72,7 @@ class Preview:
             self.watcher.start()
             self._thread.start()
             self.build([])
+            self.ready.set()
             print(f"serving {self.url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
             while not stop.is_set():
                 changed = self._next_burst(stop)
