@@ -148,6 +148,16 @@ def test_the_reload_script_is_added_to_served_html_only(running):
         assert scripts(page.read_text()) == [], page
 
 
+def test_the_preview_is_kept_out_of_git(running):
+    site = running.preview.site
+    subprocess.run(["git", "init", "-q", str(site)], check=True)
+    r = subprocess.run(["git", "-C", str(site), "status", "--porcelain", "--untracked-files=all"],
+                       capture_output=True, text=True, check=True)
+    listed = {line[3:] for line in r.stdout.splitlines()}
+    assert "content/a.yaml" in listed
+    assert not [p for p in listed if p.startswith(".threadpress/")], listed
+
+
 def test_a_built_site_has_no_script_at_all(tmp_path):
     site = write_site(tmp_path / "site", {"a.yaml": thread_yaml("A")})
     assert build_site(site, quiet=True) == 0
@@ -279,10 +289,15 @@ def test_a_port_in_use_gets_a_message(tmp_path):
     assert not (site / ".threadpress" / "serve").exists()   # nothing built for nothing
 
 
-def test_a_missing_site_gets_a_message(tmp_path):
-    r = subprocess.run(serve_cmd(str(tmp_path / "nope"), "--port", "0"), capture_output=True,
+@pytest.mark.parametrize("args, message", [
+    (["nope", "--port", "0"], "no site folder at"),
+    (["site", "--port", "0", "--bind", "192.0.2.1"], "cannot listen on 192.0.2.1 port 0"),
+])
+def test_a_missing_site_or_a_foreign_address_gets_a_message(tmp_path, args, message):
+    write_site(tmp_path / "site", {"a.yaml": thread_yaml("A")})
+    r = subprocess.run(serve_cmd(str(tmp_path / args[0]), *args[1:]), capture_output=True,
                        text=True, env=env(), timeout=60)
-    assert r.returncode == 1 and "no site folder at" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 1 and message in r.stderr and "Traceback" not in r.stderr
 
 
 def session_processes(sid: int) -> list[int]:

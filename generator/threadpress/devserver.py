@@ -146,7 +146,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def _respond(self, head: bool) -> None:
         path = urlsplit(self.path).path
         if path == EVENTS:
-            return self._events()
+            return self._head(200, "text/event-stream", 0) if head else self._events()
         if path == CLIENT:
             return self._send(200, client_script(), content_type(CLIENT), head)
         prefix = self.server.status.prefix

@@ -69,6 +69,7 @@ class Preview:
         """Serve and rebuild until `stop` is set (or Ctrl-C); always shuts down cleanly."""
         stop = stop or threading.Event()
         try:
+            _keep_out_of_git(self.output.parent)
             self.watcher.start()
             self._thread.start()
             self.build([])
@@ -132,6 +133,15 @@ class Preview:
         self.server.server_close()
 
 
+def _keep_out_of_git(folder: Path) -> None:
+    """The preview (and its staging folders beside it) is never committed, in archives whose
+    .gitignore predates it too."""
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        ignore.write_text("# threadpress's build state and preview: safe to delete\n*\n")
+
+
 def _rel(path: Path, site: Path) -> str:
     try:
         return path.relative_to(site).as_posix()
@@ -151,9 +161,8 @@ def serve_site(site: Path, port: int = 8000, bind: str = "127.0.0.1") -> int:
 
 
 def _stop_on_signals() -> None:
-    """Ctrl-C and SIGTERM both stop the server cleanly (through KeyboardInterrupt), even when
-    the shell that started it in the background had SIGINT ignored."""
-    if threading.current_thread() is not threading.main_thread():
-        return
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    """Ctrl-C stops the server cleanly (through KeyboardInterrupt), even when the shell that
+    started it in the background had SIGINT ignored. (SIGTERM keeps its default: the output
+    is swapped in atomically, so being killed mid-build loses nothing.)"""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
