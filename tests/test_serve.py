@@ -240,6 +240,41 @@ def test_a_config_error_is_reported_and_recovers(running):
         events.close()
 
 
+def test_a_new_base_url_moves_the_site(running):
+    config = running.preview.site / "threadpress.yaml"
+    events = Events(running.port)
+    try:
+        first = events.next()
+        config.write_text("title: Serve test\nbase_url: https://example.org/other/\n")
+        events.until(lambda s: s["build"] != first["build"])
+    finally:
+        events.close()
+    assert path_of(running.url) == "/other/"
+    page = get(running.port, "/other/")
+    assert page.status == 200
+    assert parse(page.text).find("link", rel="canonical").attrs["href"] == running.url
+    assert get(running.port, "/archive/").status == 404
+
+
+def test_content_removed_and_made_again_is_watched(running, tmp_path):
+    content = running.preview.site / "content"
+    events = Events(running.port)
+    try:
+        events.next()
+        content.rename(tmp_path / "away")
+        failed = events.until(lambda s: s["errors"])
+        assert "no content folder" in failed["errors"][0]
+        content.mkdir()
+        empty = events.until(lambda s: not s["errors"])   # an empty site builds
+        time.sleep(0.5)   # (the content watcher starts again on the new folder)
+        (content / "c.yaml").write_text(thread_yaml("Third C"))
+        events.until(lambda s: s["build"] != empty["build"])
+    finally:
+        events.close()
+    page = get(running.port, "/archive/c/")
+    assert parse(page.text).find("h1").text.strip() == "Third C"
+
+
 def test_a_new_themes_folder_is_watched(running):
     site = running.preview.site
     events = Events(running.port)

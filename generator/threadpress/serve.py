@@ -27,6 +27,7 @@ from .watch import Watcher
 
 SERVE_DIR = "serve"
 SETTLE = 0.15        # seconds without a further change before a burst of changes is built
+BURST_MAX = 2.0      # seconds a stream of changes (a git checkout) may hold a build back
 POLL = 0.5           # how often the main thread looks up from waiting (Ctrl-C, stop)
 
 
@@ -89,7 +90,8 @@ class Preview:
         except queue.Empty:
             return []
         seen = {first: None}
-        while not stop.is_set():
+        until = time.monotonic() + BURST_MAX
+        while not stop.is_set() and time.monotonic() < until:
             try:
                 seen[self.changes.get(timeout=SETTLE)] = None
             except queue.Empty:

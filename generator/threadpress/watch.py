@@ -55,10 +55,13 @@ class Watcher:
             if not roots:
                 self._restart.wait(0.5)
                 continue
-            for batch in watch(*roots, watch_filter=DefaultFilter(), raise_interrupt=False,
-                               stop_event=_Either(self._stop, self._restart)):
-                for _, path in batch:
-                    self.changes.put(Path(path))
+            try:
+                for batch in watch(*roots, watch_filter=DefaultFilter(), raise_interrupt=False,
+                                   stop_event=_Either(self._stop, self._restart)):
+                    for _, path in batch:
+                        self.changes.put(Path(path))
+            except (OSError, RuntimeError):   # a root went away while it was being watched:
+                self._stop.wait(0.5)          # the site watcher saw it too; start over
 
     def _root(self) -> None:
         from watchfiles import watch
