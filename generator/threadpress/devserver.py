@@ -117,7 +117,8 @@ def locate(root: Path, rel: str) -> Found:
 
 
 def reload_tag(build: str) -> bytes:
-    return f'<script src="{CLIENT}" data-build="{build}" data-events="{EVENTS}"></script>\n'.encode()
+    return (f'<script src="{CLIENT}" data-build="{build}" data-events="{EVENTS}"></script>\n'
+            .encode())
 
 
 def body_end(f: BinaryIO, size: int) -> int:
