@@ -335,6 +335,14 @@ def test_a_missing_site_or_a_foreign_address_gets_a_message(tmp_path, args, mess
     assert r.returncode == 1 and message in r.stderr and "Traceback" not in r.stderr
 
 
+def test_a_second_preview_of_one_site_gets_a_message(running):
+    r = subprocess.run(serve_cmd(str(running.preview.site), "--port", "0"), capture_output=True,
+                       text=True, env=env(), timeout=60)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "another `threadpress serve` is previewing" in r.stderr
+    assert get(running.port, "/archive/").status == 200   # the first one goes on
+
+
 def session_processes(sid: int) -> list[int]:
     """Processes still alive in session `sid` (the serve process started its own)."""
     found = []

@@ -55,7 +55,12 @@ class Preview:
         self.output = self.site / STATE_DIR / SERVE_DIR
         self.bind = bind
         self.status = Status(site_path(self.site, "/"))
-        self.server = PreviewServer(bind, port, self.output, self.status)
+        self._lock = _only_preview(self.output.parent)
+        try:
+            self.server = PreviewServer(bind, port, self.output, self.status)
+        except BaseException:
+            os.close(self._lock)
+            raise
         self.changes: queue.Queue[Path] = queue.Queue()
         self.watcher = Watcher(self.site, self.changes)
         self.ready = threading.Event()   # set once the first build is done, good or not
@@ -133,6 +138,25 @@ class Preview:
         if self._thread.is_alive():
             self.server.shutdown()
         self.server.server_close()
+        os.close(self._lock)   # (closing releases the lock)
+
+
+def _only_preview(folder: Path) -> int:
+    """Hold the site's preview lock: two previews of one site would build into one folder, each
+    with its own port in every link. Returns the lock's file descriptor."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / "serve.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        import fcntl
+    except ImportError:   # not POSIX: no lock
+        return fd
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise ThreadpressError.one(f"another `threadpress serve` is previewing {folder.parent} "
+                                   "already; stop it first (or serve a copy of the site)")
+    return fd
 
 
 def _keep_out_of_git(folder: Path) -> None:
