@@ -97,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
 INIT_EXAMPLE = """\
 example:
   threadpress init my-archive && cd my-archive
+  threadpress serve                   # a live preview at http://127.0.0.1:8000/
   threadpress build                   # → output/; open output/index.html
   git init -b main && git add . && git commit -m "A new archive"
   # push to GitHub, then Settings → Pages → Source: GitHub Actions
