@@ -63,6 +63,7 @@ def finish(running: Running) -> None:
     running.stop.set()
     running.thread.join(TIMEOUT)
     assert not running.thread.is_alive(), "serve did not stop"
+    assert not running.preview.watcher.running, "the file watcher did not stop"
 
 
 @dataclass

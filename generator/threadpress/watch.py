@@ -40,6 +40,10 @@ class Watcher:
         for t in self._threads:
             t.start()
 
+    @property
+    def running(self) -> bool:
+        return any(t.is_alive() for t in self._threads)
+
     def stop(self, timeout: float = 2.0) -> None:
         self._stop.set()
         for t in self._threads:
