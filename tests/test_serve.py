@@ -50,12 +50,14 @@ def test_the_site_is_served_under_the_path_of_base_url(running):
     assert {"a/", "b/"} <= hrefs
     for start_of_site in ("/", "/archive"):
         r = get(running.port, start_of_site)
-        assert (r.status, r.headers["location"]) == (301, "/archive/")
+        assert (r.status, r.headers["location"]) == (302, "/archive/")
 
 
 def test_a_folder_is_its_index_reached_with_a_slash(running):
     r = get(running.port, "/archive/a")
-    assert (r.status, r.headers["location"]) == (301, "/archive/a/")
+    assert (r.status, r.headers["location"]) == (302, "/archive/a/")
+    r = get(running.port, "/archive/a?x=1")
+    assert (r.status, r.headers["location"]) == (302, "/archive/a/?x=1")
     page = get(running.port, "/archive/a/")
     assert page.status == 200 and page.headers["content-type"] == "text/html; charset=utf-8"
     assert parse(page.text).find("h1").text.strip() == "First A"

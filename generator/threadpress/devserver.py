@@ -159,7 +159,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if found.kind == "refused":
             return self._send(403, b"Forbidden: outside the site\n", TYPES[".txt"], head)
         if found.kind == "redirect":
-            return self._redirect(path + "/")
+            query = urlsplit(self.path).query
+            return self._redirect(path + "/" + ("?" + query if query else ""))
         if not (found.path and self._send_file(200, found.path, head)):
             self._not_found(head)
 
@@ -189,7 +190,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return True
 
     def _redirect(self, location: str) -> None:
-        self.send_response(301)
+        # 302, not 301: browsers keep a 301 for good, and another site (or base_url) may be
+        # previewed on this port tomorrow
+        self.send_response(302)
         self.send_header("Location", location)
         self.send_header("Content-Length", "0")
         self.end_headers()
