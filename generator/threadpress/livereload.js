@@ -31,11 +31,26 @@
     document.body.append(box);
   }
 
-  const events = new EventSource(me.dataset.events);
-  events.onmessage = (event) => {
+  function update(event) {
     const state = JSON.parse(event.data);
     if (state.errors.length) show(state.errors);
     else if (state.build !== loaded) location.reload();
     else hide();
-  };
+  }
+
+  // Only a page in view listens: a browser opens at most six connections to one server, and
+  // a stream per open tab would soon leave none for loading pages. A page that comes back
+  // into view listens again and at once hears the current state (reloading if it changed).
+  let events = null;
+  function listen() {
+    if (document.hidden) {
+      if (events) events.close();
+      events = null;
+    } else if (!events) {
+      events = new EventSource(me.dataset.events);
+      events.onmessage = update;
+    }
+  }
+  document.addEventListener("visibilitychange", listen);
+  listen();
 })();

@@ -73,3 +73,28 @@ def test_pages_under_the_base_path_link_to_each_other(preview, new_page):
     page.click("main a")
     assert page.url == preview.url
     assert recorder.problems == []
+
+
+VISIBILITY = """hidden => { Object.defineProperty(document, 'hidden', {value: hidden,
+                                                                 configurable: true});
+                            document.dispatchEvent(new Event('visibilitychange')); }"""
+
+
+def test_tabs_out_of_view_leave_connections_for_the_others(preview, new_page):
+    """A browser opens six connections to a server at most: tabs out of view stop listening,
+    so many open tabs do not stall the next page, and they catch up when seen again."""
+    first = new_page()
+    tabs = [first] + [first.context.new_page() for _ in range(7)]
+    for tab in tabs:
+        tab.goto(preview.url + "b/")
+        tab.wait_for_function(HEADING, arg="B")
+        tab.evaluate(VISIBILITY, True)
+    tabs[0].evaluate("window.__same_document = true")
+    viewer = first.context.new_page()
+    viewer.goto(preview.url + "a/")
+    viewer.wait_for_function(HEADING, arg="First A")
+    (preview.preview.site / "content" / "a.yaml").write_text(thread_yaml("Second A"))
+    viewer.wait_for_function(HEADING, arg="Second A", timeout=SOON)
+    assert tabs[0].evaluate("window.__same_document") is True   # out of view: left alone
+    tabs[0].evaluate(VISIBILITY, False)
+    tabs[0].wait_for_function("() => window.__same_document === undefined", timeout=SOON)
