@@ -60,7 +60,7 @@ def test_wheel_metadata(dist):
     urls = dict(u.split(", ", 1) for u in meta.get_all("Project-URL"))
     assert {"Homepage", "Source", "Issues", "Documentation"} <= set(urls)
     assert {r.split(">")[0] for r in meta.get_all("Requires-Dist") if "extra ==" not in r} == \
-        {"jinja2", "markdown", "pyyaml", "nh3"}
+        {"jinja2", "markdown", "pyyaml", "nh3", "watchfiles"}
 
 
 def test_wheel_carries_themes_schema_scaffold_and_licence(dist):
@@ -72,6 +72,7 @@ def test_wheel_carries_themes_schema_scaffold_and_licence(dist):
     scaffold = REPO / "generator" / "threadpress" / "scaffold"
     assert {f"threadpress/scaffold/{p.name}" for p in scaffold.iterdir() if p.is_file()} <= names
     assert "threadpress/schema/thread.schema.json" in names
+    assert "threadpress/livereload.js" in names   # serve's client, read from the package
     assert f"threadpress-{__version__}.dist-info/licenses/LICENSE" in names
     assert not [n for n in names if n.startswith(("tests/", "docs/", "content/"))]
 

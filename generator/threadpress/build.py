@@ -51,19 +51,8 @@ def build_site(site: Path, output: Path | None = None, base_url: str | None = No
                strict: bool = False, clean: bool = False, offline: bool | None = None) -> int:
     """Build SITE into OUTPUT (default SITE/output); returns the exit status."""
     started = time.monotonic()
-    config, diags = load_config(site)
-    config = override(config, base_url=base_url, theme=theme, offline=offline)
-    resolved = resolve_theme(site, config.theme)
-    # links leaving the theme are warned about here, once, with the build's other diagnostics
-    diags = diags + sitefs.theme_problems((*resolved.template_dirs, *resolved.static_dirs))
-    spec = tasks.make_spec(config, resolved)
     out = Output(output or site / "output")
-    out.lock_path = state.state_file(site, out.path).with_suffix(".lock")
-    with locked(out, quiet):
-        out.recover()
-        out.check_replaceable()
-        out.remove_leftovers()
-        outcome = _build(site, spec, out, jobs, quiet, clean, diags)
+    outcome = build_outcome(site, out.path, base_url, theme, jobs, quiet, clean, offline)
     report(outcome.diagnostics)
     errors = [d for d in outcome.diagnostics if not d.warning]
     if errors or (strict and outcome.diagnostics):
@@ -72,12 +61,32 @@ def build_site(site: Path, output: Path | None = None, base_url: str | None = No
               "warnings; the previous output is untouched", file=sys.stderr)
         return 1
     if not quiet:
-        print(_summary_line(outcome, time.monotonic() - started, out.path), file=sys.stderr)
+        print(summary_line(outcome, time.monotonic() - started, out.path), file=sys.stderr)
         if outcome.bytes > PAGES_LIMIT:
             print(f"warning: the site weighs {_size(outcome.bytes)}, over GitHub Pages' 1 GB "
                   "limit; `comment_pages: false` or a smaller `context_depth` shrink it",
                   file=sys.stderr)
     return 0
+
+
+def build_outcome(site: Path, output: Path, base_url: str | None = None,
+                  theme: str | None = None, jobs: int | None = None, quiet: bool = False,
+                  clean: bool = False, offline: bool | None = None) -> Outcome:
+    """Build SITE into OUTPUT and return what happened, diagnostics included, without reporting
+    them (`serve` shows them in the browser too). A bad config or theme raises ThreadpressError."""
+    config, diags = load_config(site)
+    config = override(config, base_url=base_url, theme=theme, offline=offline)
+    resolved = resolve_theme(site, config.theme)
+    # links leaving the theme are warned about here, once, with the build's other diagnostics
+    diags = diags + sitefs.theme_problems((*resolved.template_dirs, *resolved.static_dirs))
+    spec = tasks.make_spec(config, resolved)
+    out = Output(output)
+    out.lock_path = state.state_file(site, out.path).with_suffix(".lock")
+    with locked(out, quiet):
+        out.recover()
+        out.check_replaceable()
+        out.remove_leftovers()
+        return _build(site, spec, out, jobs, quiet, clean, diags)
 
 
 def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: bool,
@@ -248,7 +257,7 @@ def _site_pages(threads: list[Summary], spec: tasks.Spec, stage: Staging, build_
         stage.write(routes.SITEMAP, pages.sitemap(r, ordered))
 
 
-def _summary_line(o: Outcome, seconds: float, where: Path) -> str:
+def summary_line(o: Outcome, seconds: float, where: Path) -> str:
     if o.unchanged:
         return (f"nothing changed: {o.threads} threads, {o.comments} comments "
                 f"in {seconds:.1f}s → {where}")

@@ -1,4 +1,4 @@
-"""The command line: the verbs over the stages (init, check, build, import)."""
+"""The command line: the verbs over the stages (init, check, build, serve, import)."""
 
 from __future__ import annotations
 
@@ -67,6 +67,21 @@ def _parser() -> argparse.ArgumentParser:
                        help="links end in index.html, so the site browses from the disk")
     build.set_defaults(run=_build)
 
+    serve = sub.add_parser(
+        "serve", help="build, serve locally and rebuild on every change, with live reload",
+        description="Build the site into SITE/.threadpress/serve/ (output/ is left alone), serve "
+        "it at http://ADDR:PORT under the path of base_url (/archive/ for "
+        "https://me.github.io/archive/), and watch content/, themes/ and threadpress.yaml: "
+        "each change rebuilds what it affects, and open pages reload by themselves or show "
+        "the build's errors. Ctrl-C stops it.")
+    serve.add_argument("site", nargs="?", default=".", help="the site folder (default: .)")
+    serve.add_argument("-p", "--port", type=_port, default=8000,
+                       help="port to listen on (default: 8000; 0: any free port)")
+    serve.add_argument("--bind", default="127.0.0.1", metavar="ADDR",
+                       help="address to listen on (default: 127.0.0.1, this machine only; "
+                       "0.0.0.0 for every network)")
+    serve.set_defaults(run=_serve)
+
     imp = sub.add_parser("import", help="convert saved discussions into thread files")
     imp.add_argument("source", help="hn, reddit, lobsters, discourse, github, mastodon or mbox")
     imp.add_argument("inputs", nargs="+", metavar="INPUT", help="a file, - for stdin, or a URL/id")
@@ -82,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
 INIT_EXAMPLE = """\
 example:
   threadpress init my-archive && cd my-archive
+  threadpress serve                   # a live preview at http://127.0.0.1:8000/
   threadpress build                   # → output/; open output/index.html
   git init -b main && git add . && git commit -m "A new archive"
   # push to GitHub, then Settings → Pages → Source: GitHub Actions
@@ -132,6 +148,19 @@ def _build(args: argparse.Namespace) -> int:
     return build_site(Path(args.site), output=args.output and Path(args.output),
                       base_url=args.base_url, theme=args.theme, jobs=args.jobs, quiet=args.quiet,
                       strict=args.strict, clean=args.clean, offline=args.offline)
+
+
+def _port(text: str) -> int:
+    """A TCP port number, for argparse (which turns the error into a usage message)."""
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, found {text!r}")
+    return int(text)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .serve import serve_site
+
+    return serve_site(Path(args.site), port=args.port, bind=args.bind)
 
 
 def _import(args: argparse.Namespace) -> int:
