@@ -229,7 +229,7 @@ def test_thread_json_is_the_normalised_thread(tmp_path):
     assert [(c["id"], c.get("parent"), c["depth"]) for c in data["comments"]] == \
         [("1", None, 0), ("2", "1", 1)]
     # empty fields are left out (absent means null, false, "" or {}), the rest kept
-    assert data["comments"][1] == {"id": "2", "parent": "1", "depth": 1, "format": "markdown",
+    assert data["comments"][1] == {"id": "2", "parent": "1", "depth": 1,
                                    "created": "2024-01-01T08:00:00Z"}
     assert data["comments"][1]["created"] == "2024-01-01T08:00:00Z"
     assert data["comments"][0]["extra"] == {"flair": "gold"}

@@ -147,7 +147,7 @@ def thread_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
             replies=[as_reply[thread.positions[k]] for k in v.c.children],
             more_above=None if cut is None else view.comments[thread.positions[cut]],
             root=to_root, thread_root=to_thread, canonical=r.links.absolute(path),
-            description=views.excerpt(v.html, DESCRIPTION))
+            description=v.excerpt)
 
 
 def index_pages(r: Renderer, threads: list[Summary]) -> Iterator[tuple[str, str]]:
@@ -187,13 +187,15 @@ def thread_json(thread: Thread) -> str:
                       default=_json_default) + "\n"
 
 
-_ALWAYS = ("id", "depth", "format")
+_ALWAYS = ("id", "depth")
+_EMPTY = (None, False, "", {}, "markdown")   # "markdown": the default format
 
 
 def _compact(comment: dict[str, Any]) -> dict[str, Any]:
-    """A comment without its empty fields: an absent key means null, false, "" or {}."""
+    """A comment without its empty fields: an absent key means null, false, "" or {}, and an
+    absent `format` means markdown."""
     return {k: v for k, v in comment.items()
-            if k in _ALWAYS or not (v is None or v is False or v == "" or v == {})}
+            if k in _ALWAYS or not any(v is e or (v == e and type(v) is type(e)) for e in _EMPTY)}
 
 
 def _json_default(v: Any) -> Any:
