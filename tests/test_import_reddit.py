@@ -43,7 +43,7 @@ def test_small_thread_structure_and_fields():
     assert by["c4"]["removed"] is True and by["c4"]["deleted"] is True
     assert by["c5"]["deleted"] is True and by["c5"]["body"].startswith("account gone")
     assert by["c6"]["distinguished"] == "moderator" and by["c6"]["stickied"] is True
-    assert "edited" not in by["c6"] and all(c["format"] == "markdown" for c in t["comments"])
+    assert "edited" not in by["c6"] and all(c["format"] == "gfm" for c in t["comments"])
     loads_cleanly(t)
 
 

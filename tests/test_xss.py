@@ -44,10 +44,10 @@ DANGEROUS_TAGS = {"script", "iframe", "object", "embed", "form", "style", "svg",
 def hostile_thread() -> dict:
     v = " ".join(VECTORS)
     comments = []
-    for i, fmt in enumerate(["markdown", "html", "text"] * 2):
+    for i, fmt in enumerate(["markdown", "gfm", "html", "text"] * 2):
         comments.append({"id": f"x{i}\"><script>alert({i})</script>", "author": v, "format": fmt,
                          "body": v, "url": "javascript:alert(1)",
-                         "parent": None if i < 3 else f"x{i - 3}\"><script>alert({i - 3})</script>"})
+                         "parent": None if i < 4 else f"x{i - 4}\"><script>alert({i - 4})</script>"})
     for c in comments:
         if c["parent"] is None:
             del c["parent"]
@@ -94,7 +94,7 @@ def test_hostile_text_is_shown_not_dropped(built):
     assert authors and all("<img src=x onerror=alert(1)>" in a for a in authors)
 
 
-@pytest.mark.parametrize("fmt", ["markdown", "html", "text"])
+@pytest.mark.parametrize("fmt", ["markdown", "gfm", "html", "text"])
 @pytest.mark.parametrize("vector", VECTORS)
 def test_each_vector_in_each_format(fmt, vector):
     from dom import parse

@@ -83,13 +83,21 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     imp = sub.add_parser("import", help="convert saved discussions into thread files")
-    imp.add_argument("source", help="hn, reddit, lobsters, discourse, github, mastodon or mbox")
-    imp.add_argument("inputs", nargs="+", metavar="INPUT", help="a file, - for stdin, or a URL/id")
+    imp.add_argument("source", help="hn, reddit, lobsters, discourse, github, mastodon, mbox, "
+                     "or a whole dump: reddit-dump, hn-dump")
+    imp.add_argument("inputs", nargs="+", metavar="INPUT", help="a file, - for stdin, or a URL/id "
+                     "(dumps: files, .zst/.gz/.bz2/.xz or plain)")
     imp.add_argument("-o", "--output", default="content", help="folder for thread files (default: content)")
-    imp.add_argument("--format", choices=("yaml", "json"), default="yaml")
+    imp.add_argument("--format", choices=("yaml", "json"), default=None,
+                     help="thread file format (default: yaml; for reddit-dump and hn-dump, json "
+                     "for new files and an existing file's own format)")
     imp.add_argument("-q", "--quiet", action="store_true", help="no progress or summary")
     imp.add_argument("--site-url", help="the original site's address, for payloads without it "
                      "(discourse: https://forum.example.org)")
+    imp.add_argument("--subreddit", action="append", metavar="NAME",
+                     help="reddit-dump: keep only this subreddit (repeat, or NAME,NAME)")
+    imp.add_argument("--since", metavar="DATE", help="dumps: keep items created on or after DATE")
+    imp.add_argument("--until", metavar="DATE", help="dumps: keep items created before DATE")
     imp.set_defaults(run=_import)
     return p
 
@@ -165,8 +173,18 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from .importers.common import import_threads
+    from .importers.dumps import DUMPS, run_dump
 
-    done = import_threads(args.source, args.inputs, Path(args.output), args.format,
+    if args.source in DUMPS:
+        summary = run_dump(args.source, args.inputs, Path(args.output), args.format,
+                           since=args.since, until=args.until, subreddits=args.subreddit)
+        report(summary.bad.diagnostics())
+        print(summary.line())
+        return 0
+    if args.subreddit or args.since or args.until:
+        raise ThreadpressError.one("--subreddit, --since and --until are for reddit-dump and "
+                                   "hn-dump")
+    done = import_threads(args.source, args.inputs, Path(args.output), args.format or "yaml",
                           site_url=args.site_url, quiet=args.quiet)
     for item in done:  # the total is the summary line on standard error
         print(f"{item.path}: {item.status}")

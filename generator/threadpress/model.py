@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from .routes import slug_dir
 
-FORMATS = ("markdown", "html", "text")
+FORMATS = ("markdown", "gfm", "html", "text")
 SORTS = ("original", "oldest", "newest", "score")
 
 

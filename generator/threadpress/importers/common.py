@@ -435,12 +435,8 @@ def import_threads(source: str, inputs: list[str], out_dir: Path, fmt: str, *,
     plans = _plan_all(Path(out_dir), source, threads, origins, fmt,
                       Progress(len(threads), quiet, "threads prepared"))
     progress = Progress(len(plans), quiet, "threads written")
-    for p in plans:  # the thread file first: a record newer than its file would hide edits
-        if p.text is not None:
-            _write(p.path, p.text)
-        for old in p.stale:  # the same thread in the other format would load twice
-            old.unlink(missing_ok=True)
-        _write(p.record, p.record_text)
+    for p in plans:
+        apply_plan(p)
         progress.step()
     outcomes = Counter(p.status.split(" ")[0] for p in plans)
     comments = sum(len(t.get("comments") or ()) for t in threads.values())
@@ -563,8 +559,11 @@ def _read_input(module: Any, source: str, arg: str, stdin: BinaryIO | None) -> t
     raise ThreadpressError.one(f"no such file{hint}", file=arg)
 
 
-def _write(path: Path, text: str) -> Path:
-    """Write atomically (temp file + rename); leave the file alone when nothing changed."""
+def _write(path: Path, text: str, durable: bool = True) -> Path:
+    """Write atomically (temp file + rename); leave the file alone when nothing changed.
+
+    `durable=False` skips the fsync: a dump import writing thousands of files syncs once at
+    the end instead (an fsync per file would dominate its time)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     data = text.encode("utf-8")
     if path.is_file() and path.read_bytes() == data:
@@ -574,9 +573,21 @@ def _write(path: Path, text: str) -> Path:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+
+def apply_plan(p: Any, durable: bool = True) -> None:
+    """Carry out one thread's planned writes (a reimport.Plan): the thread file first (a record
+    newer than its file would hide edits), its copy in the other format removed, the record."""
+    if p.text is not None:
+        _write(p.path, p.text, durable)
+    for old in p.stale:  # the same thread in the other format would load twice
+        old.unlink(missing_ok=True)
+    _write(p.record, p.record_text, durable)

@@ -21,7 +21,7 @@ def convert(payload: bytes, name: str) -> list[dict]:
     post = _post_of(data, name)
     escaped = _escaped(post, data)
     comments, more = _comments(data[1]["data"].get("children") or [], post, escaped)
-    return [_thread(post, comments, more, escaped)]
+    return [to_thread(post, comments, more, escaped)]
 
 
 def fetch(arg: str) -> bytes:
@@ -98,7 +98,7 @@ def _comments(forest: list, post: dict, escaped: bool) -> tuple[list[dict], dict
             continue
         if thing.get("kind") != "t1":
             continue  # nothing else appears in a comment forest
-        c = _comment(data, parent, post, escaped)
+        c = to_comment(data, parent, post, escaped)
         out.append(c)
         by_id[c["id"]] = c
         replies = data.get("replies")
@@ -116,8 +116,9 @@ def _add_more(target: dict, stub: dict) -> None:
     target["more_count"] = target.get("more_count", 0) + hidden
 
 
-def _comment(d: dict, parent: str | None, post: dict, escaped: bool) -> dict:
-    """One t1's data → a flat comment."""
+def to_comment(d: dict, parent: str | None, post: dict, escaped: bool) -> dict:
+    """One t1's data → a flat comment (API payloads and dumps alike); `post` gives the
+    permalink prefix when the comment has none."""
     body = d.get("body")
     author = d.get("author")
     permalink = d.get("permalink") or f"{post.get('permalink', '')}{d['id']}/"
@@ -129,7 +130,7 @@ def _comment(d: dict, parent: str | None, post: dict, escaped: bool) -> dict:
         score=d.get("score"),
         url=SITE + permalink,
         deleted=author in GONE or body in GONE,
-        format="markdown",
+        format="gfm",
         body=None if body in GONE else unescape(body, escaped),
         removed=True if body == "[removed]" else None,
         distinguished=d.get("distinguished") or None,
@@ -143,8 +144,8 @@ def _edited(value: Any) -> str | bool | None:
     return as_time(value) if value else None
 
 
-def _thread(post: dict, comments: list[dict], more: dict, escaped: bool) -> dict:
-    """The t3 post's data plus the flat comments → a thread."""
+def to_thread(post: dict, comments: list[dict], more: dict, escaped: bool) -> dict:
+    """The t3 post's data plus the flat comments → a thread (API payloads and dumps alike)."""
     source = SITE + post["permalink"] if post.get("permalink") else None
     url = post.get("url") or None
     if url and escaped:
@@ -158,7 +159,7 @@ def _thread(post: dict, comments: list[dict], more: dict, escaped: bool) -> dict
         source=source,
         author=None if post.get("author") in GONE else post.get("author"),
         created=as_time(post.get("created_utc")), points=post.get("score"),
-        tags=[flair] if flair else None, format="markdown",
+        tags=[flair] if flair else None, format="gfm",
         body=None if selftext in GONE else unescape(selftext, escaped),
         edited=_edited(post.get("edited")),
         subreddit=post.get("subreddit"),

@@ -1,4 +1,5 @@
-"""Comment bodies → safe HTML: markdown, HTML or plain text, `>>ID` quote links, then sanitising.
+"""Comment bodies → safe HTML: markdown, GitHub-flavoured markdown, HTML or plain text, `>>ID`
+quote links, then sanitising.
 
 Archived text is hostile. Whatever a format produced, the result goes through an allowlist
 sanitiser (nh3, the Rust `ammonia` library) as the very last step, so no rendering path can
@@ -12,6 +13,7 @@ import re
 import xml.etree.ElementTree as etree
 from typing import Callable
 
+import cmarkgfm
 import markdown
 import nh3
 from markdown.inlinepatterns import InlineProcessor
@@ -71,6 +73,8 @@ def render(body: str, fmt: str, known: Callable[[str], bool], quoted: list[str] 
         out = text
     elif fmt == "text":
         out = _text(text)
+    elif fmt == "gfm":
+        out = _gfm(text)
     else:
         out = _plain_markdown(text) or _bounded_markdown(text)
     out = _unescape(_PLACEHOLDER_RE.sub(lambda m: _quote_link(links[int(m.group(1))]), out))
@@ -230,6 +234,31 @@ def _markdown(text: str) -> str:
     if _MD is None:
         _MD = _new_markdown()
     return _MD.reset().convert(text)
+
+
+# --- GitHub-flavoured markdown ---------------------------------------------------------------
+
+# A `<` that would open raw HTML (a tag, closing tag, comment, declaration or processing
+# instruction), but not an autolink such as <https://x.test> or <me@x.test>.
+_RAW_HTML_START = re.compile(
+    r"<(?=[A-Za-z/!?])(?![A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>)"
+    r"(?![A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+>)")
+_LT = "\ue002"  # stands for a `<` that must stay text; cmark-gfm passes it through unchanged
+_TASK = re.compile(r'<input type="checkbox"( checked="")? disabled="" />')
+
+
+def _gfm(text: str) -> str:
+    """CommonMark with GitHub's extensions (tables, strikethrough, autolinks, task lists), by
+    cmark-gfm, GitHub's own renderer.
+
+    Raw HTML is shown as text, as in `markdown`: each `<` that would start a tag becomes a
+    stand-in before parsing and `&lt;` after, wherever it ended up (text, code, attributes).
+    Task-list boxes become ☐/☑ text rather than widening the sanitiser's allowlist to `input`.
+    """
+    source = _RAW_HTML_START.sub(_LT, text)
+    out = cmarkgfm.github_flavored_markdown_to_html(source)
+    out = _TASK.sub(lambda m: "\u2611" if m.group(1) else "\u2610", out)
+    return out.replace(_LT, "&lt;")
 
 
 def rebase_quotelinks(fragment: str, prefix: str) -> str:
