@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dom import Element, parse
-from threadpress.render.bodies import render
+from threadpress.render.bodies import REL, render
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 REDDIT = SHARED / "reddit"
@@ -116,7 +116,7 @@ def test_autolinks_follow_cmark_gfm():
                        lambda _: False))
     assert [a.attrs["href"] for a in doc.find_all("a")] == [
         "http://www.example.com/x", "https://a.test/b", "mailto:me@a.test"]
-    assert all(a.attrs["rel"] == "nofollow ugc noopener" for a in doc.find_all("a"))
+    assert all(a.attrs["rel"] == REL for a in doc.find_all("a"))
 
 
 def test_quote_links_and_unsafe_links():

@@ -82,13 +82,14 @@ def _take(d: dict, name: str, number: int, opts: dumps.Options, summary: dumps.S
     if opts.subreddits and (d.get("subreddit") or "").lower() not in opts.subreddits:
         summary.skipped += 1
         return False
+    for key in ("created_utc", "edited"):  # the mapping passes a bad time on: judge it here
+        value = d.get(key)
+        if not (key == "edited" and isinstance(value, bool)) and not _is_time(value):
+            bad.add(name, number, f"not a time: {value!r}"[:120], (key,))
+            return False
     try:
         mapped = _map(d)
-    except ValueError:
-        key = "edited" if _is_time(d.get("created_utc")) else "created_utc"
-        bad.add(name, number, f"not a time: {d.get(key)!r}", (key,))
-        return False
-    except (TypeError, AttributeError, KeyError) as exc:
+    except (ValueError, TypeError, AttributeError, KeyError) as exc:
         # A nested field of a shape no dump has (e.g. poll_data.options holding numbers):
         # one hostile line must not end an import of millions.
         bad.add(name, number, f"a field of an unexpected shape ({type(exc).__name__}: {exc})")
@@ -118,7 +119,7 @@ def _is_time(value: object) -> bool:
     try:
         utc_iso(value)
         return True
-    except ValueError:
+    except (ValueError, TypeError, OverflowError):
         return False
 
 
