@@ -286,3 +286,18 @@ def test_any_field_values_give_files_or_bad_lines_never_a_traceback(tmp_path_fac
             loads_cleanly(parsed(path))
 
     check()
+
+
+def test_a_publishers_edit_survives_the_next_month(tmp_path, site):
+    """Dump imports merge through the import records like every import: hand edits stay."""
+    posts, comments = month1()
+    import_dump(site, dumpfiles.write(tmp_path, "m1", posts + comments))
+    path = site / "content" / "reddit" / "aa1.yaml"
+    edited = path.read_text().replace("comment c1", "comment c1, typo fixed by hand")
+    path.write_text(edited)
+    assert (site / "content" / "_imports" / "reddit" / "aa1.json").is_file()
+    import_dump(site, dumpfiles.write(tmp_path, "m2", [rc("n1", "aa1", "c1"),
+                                                       rc("c4", "aa1", body="updated upstream")]))
+    by = {c["id"]: c for c in thread_file(site, "aa1")["comments"]}
+    assert by["c1"]["body"] == "comment c1, typo fixed by hand"
+    assert by["c4"]["body"] == "updated upstream" and by["n1"]["parent"] == "c1"

@@ -176,7 +176,7 @@ def test_edited_time_or_bool():
     ("points: many", "points", "expected an integer"),
     ("points: true", "points", "expected an integer"),
     ("tags: x", "tags", "expected a list of strings"),
-    ("format: rst", "format", "expected one of markdown, html, text"),
+    ("format: rst", "format", "expected one of markdown, gfm, html, text"),
     ("sort: random", "sort", "expected one of original, oldest, newest, score"),
     ("comments: {id: 1}", "comments", "expected a list of comments"),
     ("url: 5", "url", "expected a string"),
@@ -225,7 +225,7 @@ def test_every_comment_problem_in_one_run():
     assert got == [
         (4, 12, "comments[0].score", "expected an integer, found a string ('high')"),
         (5, 14, "comments[0].deleted", "expected true or false, found a string ('yes please')"),
-        (6, 13, "comments[0].format", "expected one of markdown, html, text, found 'rtf'"),
+        (6, 13, "comments[0].format", "expected one of markdown, gfm, html, text, found 'rtf'"),
         (8, 9, "comments[0].replies[0]", "`id` is required"),
         (11, 19, "comments[0].replies[0].replies[0].dead", "expected true or false, found an integer (1)"),
         (12, 9, "comments[0].replies[1]", "expected a comment (a mapping with an id), found an integer (42)"),
