@@ -24,7 +24,7 @@ from threadpress import __version__
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
-DEPENDENCIES = ("jinja2", "markupsafe", "markdown", "yaml", "nh3")
+DEPENDENCIES = ("jinja2", "markupsafe", "markdown", "yaml", "nh3", "cmarkgfm", "zstandard")
 
 
 def run(*args: str | Path, **kw) -> subprocess.CompletedProcess:
@@ -60,7 +60,7 @@ def test_wheel_metadata(dist):
     urls = dict(u.split(", ", 1) for u in meta.get_all("Project-URL"))
     assert {"Homepage", "Source", "Issues", "Documentation"} <= set(urls)
     assert {r.split(">")[0] for r in meta.get_all("Requires-Dist") if "extra ==" not in r} == \
-        {"jinja2", "markdown", "pyyaml", "nh3", "watchfiles"}
+        {"jinja2", "markdown", "pyyaml", "nh3", "watchfiles", "cmarkgfm", "zstandard"}
 
 
 def test_wheel_carries_themes_schema_scaffold_and_licence(dist):
