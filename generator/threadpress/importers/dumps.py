@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import math
 import os
 import sqlite3
 import tempfile
@@ -223,9 +222,8 @@ def wrong_type(d: dict, texts: tuple[str, ...], numbers: tuple[str, ...],
             return key, f"expected text, found {type(d[key]).__name__}"
     for key in numbers:
         value = d.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                  or not math.isfinite(value)):
-            return key, f"expected a number, found {value!r}"[:120]
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            return key, f"expected an integer, found {value!r}"[:120]
     for key in lists:
         value = d.get(key)
         if value is not None and not (isinstance(value, list) and
