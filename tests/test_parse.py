@@ -7,7 +7,7 @@ import sys
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from threadpress.errors import ThreadpressError
@@ -316,5 +316,8 @@ def test_the_longest_integer_allowed(name):
 @settings(max_examples=300)
 def test_text_written_by_pyyaml_reads_back_as_the_same_text(text):
     # importers and users' tools write YAML with PyYAML, whose quoting follows YAML 1.1
+    # (PyYAML with allow_unicode writes NEL, LS and PS raw inside quotes, where YAML folds them
+    # as line breaks: PyYAML's own loader does not read those back either)
+    assume(not any(ch in text for ch in "\x85\u2028\u2029"))
     dumped = yaml.safe_dump({"a": text, text: 1}, allow_unicode=True)
     assert parse(dumped, "t.yaml") == {"a": text, text: 1}
