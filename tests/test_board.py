@@ -245,13 +245,12 @@ def test_depth_marks_exactly_from_depth_three(page):
         assert art.attrs["style"] == f"--d:{min(depth, 3)}"   # indentation stops at 3 levels
         if depth >= 3:
             assert mark is not None and mark.text() == f"{{{depth}}}", cid
-            # the mark follows the number, and a >>link names the parent
+            # the mark follows the number; as in the seed's view, no >>link to the parent
             kids = [n for n in meta(art).children if isinstance(n, Node)]
             assert kids.index(mark) == kids.index(meta(art).find("a", "no")) + 1
-            assert meta(art).find("a", "parent").attrs["href"] == f"#c-{encode_id(parent)}"
         else:
             assert mark is None, cid
-            assert meta(art).find("a", "parent") is None
+        assert meta(art).find("a", "parent") is None
 
 
 def test_replies_lines(page):
@@ -262,11 +261,16 @@ def test_replies_lines(page):
             assert line is None, cid
             continue
         assert line.text().startswith(f"replies({len(kids)}):"), cid
-        links = line.find_all("a")
+        # `>>ID #` per reply: its place on this page, then its permalink
+        assert squash(line.text()) == f"replies({len(kids)}): " + " ".join(
+            f">>{k} #" for k in kids)
+        links = [a for a in line.find_all("a") if "perma" not in a.classes]
         assert [a.text() for a in links] == [f">>{k}" for k in kids]
         assert [a.attrs["href"] for a in links] == [f"#c-{encode_id(k)}" for k in kids]
         for a in links:   # each target exists on the page
             assert page.by_id(a.attrs["href"][1:]) is not None
+        assert [a.attrs["href"] for a in line.find_all("a", "perma")] == [
+            f"c/{encode_id(k)}/" for k in kids]
 
 
 def test_quoted_by_lists_only_quotes_that_are_not_replies(page):
@@ -293,7 +297,9 @@ def test_source_links(site, page):
 def test_bodies_quotes_quotelinks_footnotes_deleted(page):
     arts = comments(page)
     body = arts["c-101"].find("div", "body")
-    assert squash(body.find("blockquote").text()) == "a quoted line"
+    # the quote mark is text, so a copied quote keeps it
+    assert squash(body.find("blockquote").text()) == "> a quoted line"
+    assert body.find("blockquote").find("span", "qm").text() == "> "
     assert "See the spec [1]." in body.text() and "[1] https://example.com/spec" in body.text()
     q = arts["c-102"].find("a", "quotelink")
     assert q.text() == ">>101" and q.attrs["href"] == "#c-101"
@@ -356,10 +362,15 @@ def test_comment_page_context_chain(site, cid):
     replies = ctx.find("ol", "reply-list")
     assert ([li.find("a").attrs["href"] for li in replies.find_all("li")] if replies else []) == [
         f"../../c/{encode_id(k)}/" for k in CHILDREN[cid]]
+    # the comment itself is numbered 1., as in the seed's view; nothing else is
+    assert meta(arts[0]).find("span", "ordinal").text() == "1."
+    assert len(ctx.find_all("span", "ordinal")) == 1
     if CHILDREN[cid]:
         line = arts[0].find("p", "replies")
-        assert [a.attrs["href"] for a in line.find_all("a")] == [
+        assert [a.attrs["href"] for a in line.find_all("a") if "perma" not in a.classes] == [
             f"../../#c-{encode_id(k)}" for k in CHILDREN[cid]]
+        assert [a.attrs["href"] for a in line.find_all("a", "perma")] == [
+            f"../../c/{encode_id(k)}/" for k in CHILDREN[cid]]
 
 
 def test_comment_page_links_lead_to_the_thread_page(site):
@@ -393,3 +404,21 @@ def test_theme_from_the_command_line(tmp_path):
     assert main(["build", str(tmp_path), "--theme", "board", "-o", str(tmp_path / "out"), "-q"]) == 0
     doc = parse(tmp_path / "out" / "other" / "index.html")
     assert meta(comments(doc)["c-1"]).find("a", "no").text() == "No.1"
+
+
+def test_quote_marks_are_text_one_per_level_never_a_double_mark():
+    from dom import parse as dom_parse
+    from threadpress.render.bodies import render
+    from threadpress.render.quotemarks import quote_marks
+
+    html = render("> outer *line*\n> second\n>\n> > inner\n\nafter", "text", lambda _: False)
+    doc = dom_parse(str(quote_marks(html)))
+    marks = [m.text for m in doc.find_all("span", cls="qm")]
+    assert marks == ["> ", "> ", "> > "]      # outer, outer after <br>, inner: never ">>"
+    assert ["".join(p.text.split()) for p in doc.find_all("p")] == [
+        ">outer*line*>second", ">>inner", "after"]   # (whitespace aside)
+    html = render("<blockquote><p><em>said</em> before</p></blockquote><p>x</p>", "html",
+                  lambda _: False)
+    doc = dom_parse(str(quote_marks(html)))
+    assert doc.find("blockquote").text == "> said before"
+    assert doc.find("span", cls="qm").parent.tag == "p"   # before the <em>, not inside it

@@ -17,8 +17,9 @@ from support import parse_diagnostic
 
 
 REPO = Path(__file__).resolve().parents[1]
-SUMMARY = re.compile(r"^(\d+) threads, (\d+) comments, deepest chain (\d+), (\d+) warnings, "
-                     r"(\d+) errors$")
+# counts with their nouns, singular for 1: "1 thread, 2 comments, …, 1 warning, 0 errors"
+SUMMARY = re.compile(r"^(\d+) threads?, (\d+) comments?, deepest chain (\d+), (\d+) warnings?, "
+                     r"(\d+) errors?$")
 
 
 def summary(stdout: str) -> tuple[int, ...]:

@@ -182,3 +182,45 @@ def test_whoishiring_reimport_merges(whoishiring, tmp_path):
     before = path.read_bytes()
     run_import("hn", [str(changed)], tmp_path, "yaml")
     assert path.read_bytes() == before
+
+
+# --- each field decoded as its API encodes it ------------------------------------------------
+
+def test_firebase_titles_are_html_and_get_decoded():
+    items = json.loads((OWN / "hn-firebase-small.json").read_text())
+    story = next(i for i in items if i.get("title"))
+    story["title"] = "An archive-worthy discussion &amp; more &#x27;quoted&#x27; &lt;3"
+    [t] = hn.convert(json.dumps(items).encode(), "f.json")
+    assert t["title"] == "An archive-worthy discussion & more 'quoted' <3"
+
+
+def test_algolia_titles_are_plain_text_and_stay_as_written():
+    tree = json.loads((OWN / "hn-algolia-small.json").read_text())
+    tree["title"] = "Why &amp; is how you write & in HTML"
+    [t] = hn.convert(json.dumps(tree).encode(), "a.json")
+    assert t["title"] == "Why &amp; is how you write & in HTML"
+
+
+def test_algolia_literal_backslash_n_becomes_a_line_break():
+    tree = json.loads((OWN / "hn-algolia-small.json").read_text())
+    tree["children"][0]["text"] = ("<p>New York, NY -\\nRuby back end</p><pre><code>  * one\\n"
+                                   "  * two\\n</code></pre><p>printf(\"hi\\\\n\")</p>")
+    [t] = hn.convert(json.dumps(tree).encode(), "a.json")
+    assert t["comments"][0]["body"] == ("<p>New York, NY -\nRuby back end</p><pre><code>  * one\n"
+                                        "  * two\n</code></pre><p>printf(\"hi\\\\n\")</p>")
+
+
+def test_whoishiring_has_no_literal_backslash_n_left():
+    if not WHOISHIRING.is_file():
+        pytest.skip("shared fixtures not available")
+    raw = json.loads(WHOISHIRING.read_text())
+    stack, escaped = [raw], 0
+    while stack:
+        item = stack.pop()
+        stack.extend(item.get("children") or [])
+        escaped += "\\n" in (item.get("text") or "")
+    assert escaped == 32   # the payload's own count
+    t = convert(WHOISHIRING)
+    assert not [c["id"] for c in t["comments"] if "\\n" in (c.get("body") or "")]
+    code = next(c for c in t["comments"] if c["id"] == "2396194")["body"]
+    assert "\n    - Linux kernel\n" in code

@@ -104,7 +104,9 @@ class _Terminal(io.StringIO):
 
 
 def test_progress_and_summary_on_a_terminal_only(tmp_path, monkeypatch):
-    site = make_site(tmp_path / "s", {"a.yaml": "title: A\n", "b.yaml": "title: B\n"})
+    # (a base_url: without one, a warning saying what breaks follows the summary line)
+    site = make_site(tmp_path / "s", {"a.yaml": "title: A\n", "b.yaml": "title: B\n"},
+                     "base_url: https://threads.example.org/\n")
     terminal = _Terminal()
     monkeypatch.setattr(build_module.sys, "stderr", terminal)
     assert build_site(site) == 0

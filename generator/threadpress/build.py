@@ -20,8 +20,8 @@ from pathlib import Path, PurePosixPath
 from typing import Iterator
 
 from . import routes, sitefs, state, tasks
-from .config import Config, load_config, override
-from .errors import Diagnostic, ThreadpressError, report
+from .config import Config, base_url_notice, load_config, override
+from .errors import Diagnostic, ThreadpressError, plural, report
 from .load import content_walk, display_path, place
 from .model import Summary
 from .progress import Progress
@@ -44,6 +44,7 @@ class Outcome:
     bytes: int = 0
     unchanged: bool = False
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    notices: list[Diagnostic] = field(default_factory=list)  # advice, e.g. base_url missing
 
 
 def build_site(site: Path, output: Path | None = None, base_url: str | None = None,
@@ -57,8 +58,9 @@ def build_site(site: Path, output: Path | None = None, base_url: str | None = No
     errors = [d for d in outcome.diagnostics if not d.warning]
     if errors or (strict and outcome.diagnostics):
         n = len(errors)
-        print(f"build failed: {n} error{'s' * (n != 1)}, {len(outcome.diagnostics) - n} "
-              "warnings; the previous output is untouched", file=sys.stderr)
+        print(f"build failed: {plural(n, 'error')}, "
+              f"{plural(len(outcome.diagnostics) - n, 'warning')}; the previous output is "
+              "untouched", file=sys.stderr)
         return 1
     if not quiet:
         print(summary_line(outcome, time.monotonic() - started, out.path), file=sys.stderr)
@@ -66,6 +68,7 @@ def build_site(site: Path, output: Path | None = None, base_url: str | None = No
             print(f"warning: the site weighs {_size(outcome.bytes)}, over GitHub Pages' 1 GB "
                   "limit; `comment_pages: false` or a smaller `context_depth` shrink it",
                   file=sys.stderr)
+        report(outcome.notices)  # advice, not problems in the input: --strict does not count it
     return 0
 
 
@@ -76,7 +79,7 @@ def build_outcome(site: Path, output: Path, base_url: str | None = None,
     them (`serve` shows them in the browser too). A bad config or theme raises ThreadpressError."""
     config, diags = load_config(site)
     config = override(config, base_url=base_url, theme=theme, offline=offline)
-    resolved = resolve_theme(site, config.theme)
+    resolved = resolve_theme(site, config.theme, from_command_line=theme is not None)
     # links leaving the theme are warned about here, once, with the build's other diagnostics
     diags = diags + sitefs.theme_problems((*resolved.template_dirs, *resolved.static_dirs))
     spec = tasks.make_spec(config, resolved)
@@ -86,7 +89,10 @@ def build_outcome(site: Path, output: Path, base_url: str | None = None,
         out.recover()
         out.check_replaceable()
         out.remove_leftovers()
-        return _build(site, spec, out, jobs, quiet, clean, diags)
+        outcome = _build(site, spec, out, jobs, quiet, clean, diags)
+    notice = base_url_notice(config, site)
+    outcome.notices = [notice] if notice else []
+    return outcome
 
 
 def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: bool,
@@ -259,11 +265,11 @@ def _site_pages(threads: list[Summary], spec: tasks.Spec, stage: Staging, build_
 
 def summary_line(o: Outcome, seconds: float, where: Path) -> str:
     if o.unchanged:
-        return (f"nothing changed: {o.threads} threads, {o.comments} comments "
-                f"in {seconds:.1f}s → {where}")
-    return (f"built {o.threads} threads ({o.rendered} rendered, {o.threads - o.rendered} "
-            f"reused), {o.comments} comments, {o.files} files, {_size(o.bytes)} "
-            f"in {seconds:.1f}s → {where}")
+        return (f"nothing changed: {plural(o.threads, 'thread')}, "
+                f"{plural(o.comments, 'comment')} in {seconds:.1f}s → {where}")
+    return (f"built {plural(o.threads, 'thread')} ({o.rendered} rendered, "
+            f"{o.threads - o.rendered} reused), {plural(o.comments, 'comment')}, "
+            f"{plural(o.files, 'file')}, {_size(o.bytes)} in {seconds:.1f}s → {where}")
 
 
 def _size(n: int) -> str:

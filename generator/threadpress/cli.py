@@ -10,7 +10,29 @@ from pathlib import Path
 from typing import Sequence
 
 from . import __version__
-from .errors import ThreadpressError, report
+from .errors import ThreadpressError, plural, report
+
+# Shown under each command's help: one example says more than a paragraph of options.
+EXAMPLES = {
+    None: """examples:
+  threadpress import hn saved-item.json        # a saved payload → content/hn/<id>.yaml
+  threadpress check                            # validate the thread files of the site in .
+  threadpress build --base-url https://you.github.io/repo/
+run `threadpress COMMAND --help` for a command's options""",
+    "check": """examples:
+  threadpress check                 # the site in the current folder
+  threadpress check my-archive --strict""",
+    "build": """examples:
+  threadpress build                                   # . → ./output
+  threadpress build my-archive -o public --theme board
+  threadpress build --base-url https://you.github.io/repo/   # absolute 404 page, canonical links""",
+    "import": """examples:
+  threadpress import hn item.json                      # → content/hn/<id>.yaml
+  threadpress import reddit https://www.reddit.com/r/x/comments/abc/ -o my-archive/content
+  threadpress import github issue.json comments.json  # one issue: combined into one thread
+  threadpress import mbox list.mbox --skip-from 'jira@|git@|jenkins' -v
+see docs/import.md for how to save each source's payload""",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -31,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="threadpress",
+        prog="threadpress", epilog=EXAMPLES[None], formatter_class=_Help,
         description="Publish discussion threads as static websites.")
     p.add_argument("--version", action="version", version=f"threadpress {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -47,12 +69,14 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--force", action="store_true", help="replace files that already exist")
     init.set_defaults(run=_init)
 
-    check = sub.add_parser("check", help="validate every thread file and print a summary")
+    check = sub.add_parser("check", help="validate every thread file and print a summary",
+                           epilog=EXAMPLES["check"], formatter_class=_Help)
     check.add_argument("site", nargs="?", default=".", help="the site folder (default: .)")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
     check.set_defaults(run=_check)
 
-    build = sub.add_parser("build", help="build the static site")
+    build = sub.add_parser("build", help="build the static site", epilog=EXAMPLES["build"],
+                           formatter_class=_Help)
     build.add_argument("site", nargs="?", default=".", help="the site folder (default: .)")
     build.add_argument("-o", "--output", help="output folder (default: SITE/output)")
     build.add_argument("--base-url", help="absolute URL the site is served from")
@@ -82,7 +106,8 @@ def _parser() -> argparse.ArgumentParser:
                        "0.0.0.0 for every network)")
     serve.set_defaults(run=_serve)
 
-    imp = sub.add_parser("import", help="convert saved discussions into thread files")
+    imp = sub.add_parser("import", help="convert saved discussions into thread files",
+                         epilog=EXAMPLES["import"], formatter_class=_Help)
     imp.add_argument("source", help="hn, reddit, lobsters, discourse, github, mastodon, mbox, "
                      "or a whole dump: reddit-dump, hn-dump")
     imp.add_argument("inputs", nargs="+", metavar="INPUT", help="a file, - for stdin, or a URL/id "
@@ -98,8 +123,17 @@ def _parser() -> argparse.ArgumentParser:
                      help="reddit-dump: keep only this subreddit (repeat, or NAME,NAME)")
     imp.add_argument("--since", metavar="DATE", help="dumps: keep items created on or after DATE")
     imp.add_argument("--until", metavar="DATE", help="dumps: keep items created before DATE")
+    imp.add_argument("--skip-from", action="append", metavar="PATTERN",
+                     help="mbox: leave out messages whose From header (name and address) "
+                     "matches this regular expression, case-insensitively; repeatable")
+    imp.add_argument("-v", "--verbose", action="store_true",
+                     help="list every file written (on standard output), not only the summary")
     imp.set_defaults(run=_import)
     return p
+
+
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """Keeps the examples' line breaks."""
 
 
 INIT_EXAMPLE = """\
@@ -145,8 +179,8 @@ def _check(args: argparse.Namespace) -> int:
     deepest = max((b.deepest for b in loaded.loaded), default=0)
     errors = sum(not d.warning for d in diags)
     warnings = len(diags) - errors
-    print(f"{len(loaded.loaded)} threads, {comments} comments, deepest chain {deepest}, "
-          f"{warnings} warnings, {errors} errors")
+    print(f"{plural(len(loaded.loaded), 'thread')}, {plural(comments, 'comment')}, "
+          f"deepest chain {deepest}, {plural(warnings, 'warning')}, {plural(errors, 'error')}")
     return 1 if errors or (args.strict and warnings) else 0
 
 
@@ -185,7 +219,8 @@ def _import(args: argparse.Namespace) -> int:
         raise ThreadpressError.one("--subreddit, --since and --until are for reddit-dump and "
                                    "hn-dump")
     done = import_threads(args.source, args.inputs, Path(args.output), args.format or "yaml",
-                          site_url=args.site_url, quiet=args.quiet)
-    for item in done:  # the total is the summary line on standard error
-        print(f"{item.path}: {item.status}")
+                          site_url=args.site_url, skip_from=args.skip_from, quiet=args.quiet)
+    if args.verbose:  # without -v the summary line (standard error) gives the totals
+        for item in done:
+            print(f"{item.path}: {item.status}")
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
 from dataclasses import MISSING, dataclass, field, fields, replace
@@ -37,16 +38,20 @@ class Config:
     date_format: str = _setting("%Y-%m-%d %H:%M", "strftime format")
     sort: str = _setting("original", "sibling order")
     index_order: str = _setting("newest", "thread index")
+    index_singles: str = _setting("mixed", "threads without replies (apart: under single/)")
     comment_pages: bool = _setting(True, "a page per comment")
     context_depth: int = _setting(50, "ancestors shown on a comment page")
     per_page: int = _setting(30, "threads per index page")
     cname: str = _setting("", "writes CNAME for a custom domain (a host name)")
     offline: bool = _setting(False, "links end in index.html: the site browses from the disk")
+    remote_images: bool = _setting(False, "show images from other sites (else a link with "
+                                          "their alt text)")
     params: dict[str, Any] = _setting(doc="anything, passed to themes as site.params",
                                       default_factory=dict)
 
 
-_CHOICES = {"sort": SORTS, "index_order": ("newest", "oldest", "title")}
+_CHOICES = {"sort": SORTS, "index_order": ("newest", "oldest", "title"),
+            "index_singles": ("mixed", "apart")}
 _MINIMUM = {"context_depth": 0, "per_page": 1}
 
 
@@ -88,8 +93,10 @@ def _check(data: dict, name: str) -> tuple[dict, list[Diagnostic]]:
     diags: list[Diagnostic] = []
     for key, value in data.items():
         if key not in known:
-            diags.append(Diagnostic(f"unknown setting {key!r} (ignored)", name, field=(key,),
-                                    warning=True))
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"; did you mean `{close[0]}`?" if close else ""
+            diags.append(Diagnostic(f"unknown setting {key!r} (ignored){hint}", name,
+                                    field=(key,), warning=True))
             continue
         if value is None:
             continue
@@ -167,6 +174,19 @@ def _host_ok(host: str) -> bool:
     except UnicodeError:
         return False
     return bool(_HOST.fullmatch(ascii_host))
+
+
+def base_url_notice(config: Config, site: Path) -> Diagnostic | None:
+    """Without `base_url`, what breaks when the site is served under a path (GitHub Pages'
+    https://you.github.io/repo/): a warning for the build to print, or None."""
+    if config.base_url:
+        return None
+    return Diagnostic(
+        "not set: 404.html links its stylesheet and the index from the domain's root (/), so "
+        "under a path such as https://you.github.io/repo/ the 404 page is unstyled and its "
+        "links leave the site; there are no canonical links and no sitemap.xml either. Set "
+        "base_url here or pass --base-url (other pages work anywhere: their links are relative)",
+        str(site / CONFIG_NAME), field=("base_url",), warning=True)
 
 
 def override(config: Config, **options: Any) -> Config:

@@ -82,3 +82,8 @@ def report(diags: list[Diagnostic]) -> None:
     """Print diagnostics for the user, one a line, on standard error."""
     for d in diags:
         print(d, file=sys.stderr)
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """`1 error`, `2 errors`: a count with its noun."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"

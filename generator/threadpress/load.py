@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,11 +16,11 @@ from .parse import locate, parse
 from .times import EPOCH_MAX, EPOCH_MIN, ISO_TIME, to_time  # noqa: F401 (part of this API)
 
 SUFFIXES = (".yaml", ".yml", ".json")
-THREAD_KEYS = {"title", "id", "slug", "url", "source", "author", "created", "points", "tags",
-               "body", "format", "sort", "comments"}
+THREAD_KEYS = frozenset({"title", "id", "slug", "url", "source", "author", "created", "points",
+                         "tags", "body", "format", "sort", "comments"})
+COMMENT_KEYS = frozenset({"id", "author", "created", "edited", "score", "body", "format",
+                          "deleted", "dead", "url", "replies", "parent"})
 MAX_EXTRA_DEPTH = 100   # nesting allowed in the values of unknown keys
-COMMENT_KEYS = {"id", "author", "created", "edited", "score", "body", "format", "deleted", "dead",
-                "url", "replies", "parent"}
 
 
 @dataclass
@@ -178,6 +179,24 @@ def _placed(diags: list[Diagnostic], text: str, name: str) -> list[Diagnostic]:
     # in file order, as an editor lists them (the sort is stable: ties keep their order)
     diags.sort(key=lambda d: (d.line is None, d.line or 0, d.column or 0))
     return diags
+
+
+@functools.lru_cache(maxsize=1024)
+def _near_key(key: str, known: frozenset[str]) -> str | None:
+    """The known key one edit (insert, delete, replace, swap) away from `key`, if any."""
+    return next((k for k in sorted(known) if _one_edit(key, k)), None)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = next((i for i in range(len(short)) if short[i] != long[i]), len(short))
+    return short[i:] == long[i + 1:]
 
 
 class _Checker:
@@ -361,13 +380,19 @@ class _Checker:
                 self.error(("tags", i), f"expected a string, found {_kind(t)}")
         return out
 
-    def extra(self, d: dict, known: set[str], path: Field) -> dict[str, Any]:
+    def extra(self, d: dict, known: frozenset[str], path: Field) -> dict[str, Any]:
         """The keys threadpress does not use, kept for thread.json: any data nested at most
-        MAX_EXTRA_DEPTH levels (it is written out by a recursive JSON encoder)."""
+        MAX_EXTRA_DEPTH levels (it is written out by a recursive JSON encoder). One that is a
+        single edit from a known key is most likely a typo, and gets a warning saying which."""
         out = {}
         for key, value in d.items():
             if key in known:
                 continue
+            near = _near_key(str(key), known)
+            if near:
+                self.diags.append(Diagnostic(
+                    f"unknown key, kept as an extra: did you mean `{near}`?", self.name,
+                    field=path + (key,), warning=True))
             if _deeper_than(value, MAX_EXTRA_DEPTH):
                 self.error(path + (key,), f"nested more than {MAX_EXTRA_DEPTH} levels "
                            f"deep; an unknown key (kept for thread.json) may nest at most that deep")

@@ -33,11 +33,13 @@ THREAD_OWNS = (THREAD_PAGE, THREAD_JSON, COMMENTS)   # names under a thread's fo
 
 INDEX = "index.html"
 PAGES = "page"                      # page/2/index.html, …
+SINGLES = "single/"                 # threads without replies, listed apart (index_singles)
 NOT_FOUND = "404.html"
 STATIC = "static"
 SITEMAP = "sitemap.xml"
 # Top-level names the site uses or will use; a thread slug may not start with one of them.
 RESERVED = frozenset({INDEX, NOT_FOUND, PAGES, STATIC, SITEMAP, MARKER, ".nojekyll", "CNAME",
+                      SINGLES.rstrip("/"),
                       "robots.txt", "feed.xml", "tags", "authors", "search", "pagefind",
                       "sitemaps"})
 
@@ -77,9 +79,9 @@ def comment_page(slug: str, cid: str) -> str:
     return comment_dir(slug, cid) + "index.html"
 
 
-def index_page(n: int) -> str:
-    """Page n (from 1) of the thread index."""
-    return INDEX if n == 1 else f"{PAGES}/{n}/index.html"
+def index_page(n: int, listing: str = "") -> str:
+    """Page n (from 1) of the thread index, or of another listing in the folder `listing`."""
+    return listing + (INDEX if n == 1 else f"{PAGES}/{n}/index.html")
 
 
 def asset(name: str) -> str:

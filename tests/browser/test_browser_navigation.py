@@ -83,6 +83,8 @@ def test_back_to_thread_link(fixture_site, new_page):
     ("quoter", "top", True),       # >>top in the body, from the very end
 ])
 def test_links_between_comments(fixture_site, new_page, source, target, quote):
+    if fixture_site.theme == "board" and (source, target) == ("late", "mid"):
+        pytest.skip("board, like the seed's view, has no link up to the parent (docs/themes-board.md)")
     page = new_page()
     page.goto(fixture_site.url + NAV + "#" + anchor(source))
     assert_shown(page, anchor(source))

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import yaml
 
 from .. import __version__
-from ..errors import Diagnostic, ThreadpressError
+from ..errors import Diagnostic, ThreadpressError, plural
 from ..parse import build, json_events, locate
 from ..progress import Progress
 from .trace import locate_failure
@@ -281,6 +281,25 @@ def flatten(comments: list) -> list[dict]:
     return out
 
 
+def combine(a: dict, b: dict) -> dict:
+    """Two inputs of one import that give the same thread (an issue, then its comments; two
+    pages of comments): the fuller thread's fields, the other's where it has none, and the
+    comments of both (for a comment in both, the later input's copy)."""
+    def filled(t: dict) -> int:
+        return sum(1 for k, v in t.items() if k != "comments" and v not in (None, "", []))
+
+    first, second = (a, b) if filled(a) >= filled(b) else (b, a)
+    out = dict(first)
+    for k, v in second.items():
+        if k != "comments" and out.get(k) in (None, "", []):
+            out[k] = v
+    by_id: dict[str, dict] = {}
+    for c in flatten(a.get("comments") or []) + flatten(b.get("comments") or []):
+        by_id[c["id"]] = c
+    out["comments"] = preorder(list(by_id.values()))
+    return thread(**out)
+
+
 def merge(old: dict, new: dict) -> dict:
     """`new`, plus every comment of `old` missing from it, kept at its old place (after its
     nearest earlier sibling still there) and marked `removed_upstream: true`."""
@@ -408,19 +427,21 @@ class Imported:
 
 def run_import(source: str, inputs: list[str], out_dir: Path, fmt: str, *,
                stdin: BinaryIO | None = None, site_url: str | None = None,
-               quiet: bool = True) -> list[Path]:
+               skip_from: list[str] | None = None, quiet: bool = True) -> list[Path]:
     """import_threads, returning only the thread files' paths."""
     return [i.path for i in import_threads(source, inputs, out_dir, fmt, stdin=stdin,
-                                           site_url=site_url, quiet=quiet)]
+                                           site_url=site_url, skip_from=skip_from, quiet=quiet)]
 
 
 def import_threads(source: str, inputs: list[str], out_dir: Path, fmt: str, *,
                    stdin: BinaryIO | None = None, site_url: str | None = None,
-                   quiet: bool = True) -> list[Imported]:
+                   skip_from: list[str] | None = None, quiet: bool = True) -> list[Imported]:
     """Convert every input, merge each thread with its file, check the results with the
     loader's own code, and only if all of that succeeded write one file per thread.
 
-    `site_url` is the original site's address, for sources whose payloads lack it (discourse).
+    `site_url` is the original site's address, for sources whose payloads lack it (discourse);
+    `skip_from` are patterns of senders to leave out (mbox). Inputs that give the same thread
+    are combined (`combine`), and each thread is stamped `archived` with its input's time.
     Unless `quiet`, progress bars (on a terminal) and a summary line go to standard error.
     """
     started = time.monotonic()
@@ -429,7 +450,7 @@ def import_threads(source: str, inputs: list[str], out_dir: Path, fmt: str, *,
     module = get(source)
     if fmt not in ("yaml", "json"):
         raise ThreadpressError.one(f"unknown output format {fmt!r}: expected yaml or json")
-    options = _options(module, source, site_url)
+    options = _options(module, source, site_url, skip_from)
     threads, origins = _convert_all(module, source, inputs, stdin, options,
                                     Progress(len(inputs), quiet, "inputs read"))
     plans = _plan_all(Path(out_dir), source, threads, origins, fmt,
@@ -440,23 +461,59 @@ def import_threads(source: str, inputs: list[str], out_dir: Path, fmt: str, *,
         progress.step()
     outcomes = Counter(p.status.split(" ")[0] for p in plans)
     comments = sum(len(t.get("comments") or ()) for t in threads.values())
-    progress.done(f"imported {len(threads)} threads, {comments} comments from {len(inputs)} "
-                  f"inputs ({outcomes['new']} new, {outcomes['merged']} merged, "
+    progress.done(f"imported {plural(len(threads), 'thread')}, {plural(comments, 'comment')} "
+                  f"from {plural(len(inputs), 'input')} ({outcomes['new']} new, {outcomes['merged']} merged, "
                   f"{outcomes['unchanged']} unchanged) in {time.monotonic() - started:.1f}s "
                   f"→ {Path(out_dir) / source}")
     return [Imported(p.path, p.status) for p in plans]
 
 
-def _options(module: Any, source: str, site_url: str | None) -> dict[str, Any]:
+def _options(module: Any, source: str, site_url: str | None,
+             skip_from: list[str] | None = None) -> dict[str, Any]:
     """Keyword arguments for the module's convert(): only those it takes, checked."""
-    if not site_url:
-        return {}
-    if "base_url" not in inspect.signature(module.convert).parameters:
-        raise ThreadpressError.one(f"--site-url is not used by {source}: its payloads "
-                                   "carry their own addresses")
-    if not site_url.startswith(("https://", "http://")):
-        raise ThreadpressError.one(f"--site-url: expected an http(s) URL, found {site_url!r}")
-    return {"base_url": site_url}
+    options: dict[str, Any] = {}
+    takes = inspect.signature(module.convert).parameters
+    if site_url:
+        if "base_url" not in takes:
+            raise ThreadpressError.one(f"--site-url is not used by {source}: its payloads "
+                                       "carry their own addresses")
+        if not site_url.startswith(("https://", "http://")):
+            raise ThreadpressError.one(f"--site-url: expected an http(s) URL, found {site_url!r}")
+        options["base_url"] = site_url
+    if skip_from:
+        if "skip_from" not in takes:
+            raise ThreadpressError.one(f"--skip-from is only for mbox imports, not {source}")
+        options["skip_from"] = [_pattern(p, "--skip-from") for p in skip_from]
+    return options
+
+
+def _pattern(text: str, option: str) -> re.Pattern:
+    """A command-line regular expression, matched case-insensitively; a bad one is an error."""
+    try:
+        return re.compile(text, re.I)
+    except re.error as exc:
+        raise ThreadpressError.one(f"{option} {text!r}: not a regular expression: {exc}") from None
+
+
+def archive_time(arg: str) -> str:
+    """When an input was archived, in UTC: a saved file's modification time (so importing
+    one file twice gives the same bytes), else now (a fetch, stdin); $SOURCE_DATE_EPOCH,
+    when set, instead of either (the reproducible-builds convention)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return utc_iso(int(epoch))
+    try:
+        return utc_iso(int(Path(arg).stat().st_mtime)) if arg != "-" else utc_iso(int(time.time()))
+    except OSError:
+        return utc_iso(int(time.time()))
+
+
+def _stamped(t: dict, archived: str) -> dict:
+    """The thread with `archived` (unless its importer set one) last before its comments."""
+    out = {k: v for k, v in t.items() if k != "comments"}
+    out.setdefault("archived", archived)
+    out["comments"] = t.get("comments") or []
+    return out
 
 
 def _convert_all(module: Any, source: str, inputs: list[str], stdin: BinaryIO | None,
@@ -473,9 +530,11 @@ def _convert_all(module: Any, source: str, inputs: list[str], stdin: BinaryIO | 
         except ThreadpressError as exc:
             errors.extend(exc.diagnostics)
             converted = []
+        saved = archive_time(arg)
         for t in converted:
             tid = str(t["id"])
-            threads[tid] = merge(threads[tid], t) if tid in threads else t
+            t = _stamped(t, saved)
+            threads[tid] = combine(threads[tid], t) if tid in threads else t
             origins.setdefault(tid, []).append(name)
         progress.step()
     progress.clear()

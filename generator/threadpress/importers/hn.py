@@ -1,7 +1,13 @@
-"""Hacker News: the Algolia items API (nested `children`) or Firebase items (flat, with `kids`)."""
+"""Hacker News: the Algolia items API (nested `children`) or Firebase items (flat, with `kids`).
+
+Each field is decoded the way its API encodes it: Firebase titles are HTML (its docs say so:
+`&amp;` means `&`), Algolia titles are plain text; both APIs' `text` is HTML, and Algolia's
+items from about 2011 carry line breaks as a literal backslash-n, turned back into newlines.
+"""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Any
@@ -95,12 +101,22 @@ def _algolia(root: dict, name: str) -> dict:
         comments.append(_algolia_comment(item, cid, parent, story_id))
         stack.extend((child, cid) for child in reversed(item.get("children") or []))
     return _story(root, story_id, root.get("author"), root.get("created_at_i")
-                  or root.get("created_at"), root.get("points"), comments)
+                  or root.get("created_at"), root.get("points"), comments,
+                  title=root.get("title"), text=_algolia_text(root.get("text")))
+
+
+# A backslash-n that is not itself escaped (`\\n` in a code sample stays as written).
+_LITERAL_NEWLINE = re.compile(r"(?<!\\)\\n")
+
+
+def _algolia_text(text: Any) -> Any:
+    """Algolia's HTML, with the literal `\\n` line breaks of old items made real newlines."""
+    return _LITERAL_NEWLINE.sub("\n", text) if isinstance(text, str) else text
 
 
 def _algolia_comment(item: dict, cid: str, parent: str, story_id: str) -> dict:
     """One Algolia child → a flat comment."""
-    text = item.get("text")
+    text = _algolia_text(item.get("text"))
     gone = item.get("author") is None and not text  # Algolia nulls both for deleted comments
     return comment(id=cid, parent=None if parent == story_id else parent,
                    author=item.get("author"),
@@ -111,12 +127,12 @@ def _algolia_comment(item: dict, cid: str, parent: str, story_id: str) -> dict:
 
 
 def _story(item: dict, story_id: str, author: Any, created: Any, points: Any,
-           comments: list[dict]) -> dict:
-    """Thread fields shared by both APIs."""
-    return thread(title=item.get("title") or f"Hacker News item {story_id}", id=story_id,
+           comments: list[dict], title: Any, text: Any) -> dict:
+    """Thread fields shared by both APIs; `title` and `text` already decoded."""
+    return thread(title=title or f"Hacker News item {story_id}", id=story_id,
                   url=item.get("url") or None, source=SITE + story_id, author=author,
                   created=as_time(created), points=points, format="html",
-                  body=item.get("text") or None, dead=True if item.get("dead") else None,
+                  body=text or None, dead=True if item.get("dead") else None,
                   deleted=True if item.get("deleted") else None, comments=comments)
 
 
@@ -143,8 +159,10 @@ def _firebase(items: list[dict], name: str) -> dict:
     # Items not reachable from the story (their parent was not saved) are kept, not dropped.
     comments += [_firebase_comment(i, cid, str(i.get("parent", "")) or None, story_id)
                  for cid, i in by_id.items() if cid not in seen and i.get("type") != "pollopt"]
+    title = story.get("title")
     out = _story(story, story_id, story.get("by"), story.get("time"), story.get("score"),
-                 comments)
+                 comments, title=html.unescape(title) if isinstance(title, str) else title,
+                 text=story.get("text"))
     return _with_poll(out, story, by_id)
 
 

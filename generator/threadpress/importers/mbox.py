@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.message import Message
+from typing import Sequence
 
 from ..anchors import encode_id
 from ..times import to_time
@@ -49,14 +50,21 @@ class Mail:
     date: datetime | None
     body: str
     format: str
+    sender: str = ""             # the From header, decoded: what --skip-from matches
     parent: str | None = None
     children: list["Mail"] = field(default_factory=list)
 
 
-def convert(payload: bytes, name: str) -> list[dict]:
-    """Convert a whole mbox file into threads, roots in file order."""
+def convert(payload: bytes, name: str, skip_from: Sequence[re.Pattern] = ()) -> list[dict]:
+    """Convert a whole mbox file into threads, roots in file order.
+
+    Messages whose From header (name and address) matches one of `skip_from` are left out
+    before threading (bug trackers, CI): replies to them hang under their nearest kept
+    ancestor, or start threads.
+    """
     chunks = _split(payload, name)
-    mails = _unique([_mail(i, envelope, raw) for i, (envelope, raw) in enumerate(chunks)])
+    mails = [_mail(i, envelope, raw) for i, (envelope, raw) in enumerate(chunks)]
+    mails = _unique([m for m in mails if not any(p.search(m.sender) for p in skip_from)])
     _link(mails)
     tags = _list_tags(mails)
     return [_thread(m, tags) for m in mails if m.parent is None]
@@ -97,7 +105,7 @@ def _mail(index: int, envelope: str, raw: bytes) -> Mail:
     mid = ids[0] if ids else (_id(raw_id) if raw_id else _hash(sender, date, subject, body))
     reply_to = _ids(msg, "in-reply-to")[:1] + _ids(msg, "references")[::-1]
     return Mail(index, mid, [r for r in reply_to if r != mid], subject, _author(sender), date,
-                body, fmt)
+                body, fmt, sender)
 
 
 def _ids(msg: Message, name: str) -> list[str]:

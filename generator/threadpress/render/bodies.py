@@ -20,6 +20,7 @@ from markdown.inlinepatterns import InlineProcessor
 
 from ..anchors import anchor
 from . import cost
+from . import images
 
 TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "dl", "dt", "em",
         "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "ins", "kbd", "li", "mark", "ol", "p", "pre",
@@ -35,10 +36,18 @@ REL = "nofollow ugc"   # no target=_blank anywhere, so no `noopener` is needed
 _CODE_LANGUAGES = ("python", "py", "js", "javascript", "ts", "typescript", "json", "yaml", "sh",
                    "bash", "shell", "console", "html", "css", "sql", "c", "cpp", "go", "rust",
                    "java", "ruby", "diff", "text", "toml", "ini", "xml", "nginx", "apache")
+_CLASSES = {"a": {"quotelink", "image"}, "code": {f"language-{x}" for x in _CODE_LANGUAGES},
+            "details": {"mail-quote", "mail-signature", "mail-footer"}}
 _CLEANER = nh3.Cleaner(
     tags=TAGS, clean_content_tags=DROP_CONTENT, attributes=ATTRIBUTES, strip_comments=True,
-    link_rel=REL, url_schemes={"http", "https", "mailto"},
-    allowed_classes={"a": {"quotelink"}, "code": {f"language-{x}" for x in _CODE_LANGUAGES}},
+    link_rel=REL, url_schemes={"http", "https", "mailto"}, allowed_classes=_CLASSES,
+)
+# With the site's `remote_images: true`: <img> with a source and alt text, nothing else
+# (no srcset, sizes, width, height, style); images.py already kept only http(s) sources.
+_CLEANER_IMAGES = nh3.Cleaner(
+    tags=TAGS | {"img"}, clean_content_tags=DROP_CONTENT,
+    attributes={**ATTRIBUTES, "img": {"src", "alt"}}, strip_comments=True,
+    link_rel=REL, url_schemes={"http", "https", "mailto"}, allowed_classes=_CLASSES,
 )
 
 # A `>>ID` link is carried through the format's renderer as a placeholder made of private-use
@@ -59,29 +68,39 @@ _TRAILING = ".,;:!?)]}*_~'\""
 MAX_QUOTE_TRIM = 64   # trailing punctuation tried off a `>>ID` (bounds the work per link)
 
 
-def render(body: str, fmt: str, known: Callable[[str], bool], quoted: list[str] | None = None) -> str:
-    """A body as sanitised HTML; `>>ID` of known ids become links, and are added to `quoted`."""
+def render(body: str, fmt: str, known: Callable[[str], bool], quoted: list[str] | None = None,
+           convert: Callable[[str], str] | None = None, remote_images: bool = False) -> str:
+    """A body as sanitised HTML; `>>ID` of known ids become links, and are added to `quoted`.
+
+    `convert` replaces the format's own text → HTML step (mail.py folds mail bodies with it);
+    whatever it makes is sanitised like the rest. Images become links (images.py), with the
+    image inside when `remote_images`.
+    """
     links: list[str] = []
     text = _QUOTE_RE.sub(lambda m: _quote(m, known, links), _escape(body))
     if quoted is not None:
         quoted.extend(links)
-    key = (fmt, text, *links)
-    cached = _CACHE.get(key)
+    # a folded mail body depends on the other messages of its thread: it is not cached
+    key = None if convert is not None else (fmt, "img" if remote_images else "", text, *links)
+    cached = _CACHE.get(key) if key is not None else None
     if cached is not None:
         return cached
-    if fmt == "html":
+    if convert is not None:
+        out = convert(text)
+    elif fmt == "html":
         out = text
     elif fmt == "text":
-        out = _text(text)
+        out = text_html(text)
     elif fmt == "gfm":
         out = _gfm(text)
     else:
         out = _plain_markdown(text) or _bounded_markdown(text)
     out = _unescape(_PLACEHOLDER_RE.sub(lambda m: _quote_link(links[int(m.group(1))]), out))
-    out = _CLEANER.clean(out)
-    if len(_CACHE) >= CACHE_SIZE:
-        _CACHE.clear()
-    _CACHE[key] = out
+    out = (_CLEANER_IMAGES if remote_images else _CLEANER).clean(images.rewrite(out, remote_images))
+    if key is not None:
+        if len(_CACHE) >= CACHE_SIZE:
+            _CACHE.clear()
+        _CACHE[key] = out
     return out
 
 
@@ -124,7 +143,7 @@ def _quote_link(cid: str) -> str:
 
 # --- plain text -----------------------------------------------------------------------------
 
-def _text(text: str) -> str:
+def text_html(text: str) -> str:
     """Escaped text: blank lines part paragraphs, newlines break lines, `>` lines are quotes."""
     out = []
     for para in re.split(r"\n[ \t]*\n+", text.replace("\r\n", "\n").strip("\n")):
@@ -225,7 +244,7 @@ def _bounded_markdown(text: str) -> str:
     """Markdown, or escaped text when python-markdown would take quadratic time (or recurse
     too deep) on this body: see cost.py."""
     if cost.markdown_cost(text) > cost.MARKDOWN_BUDGET:
-        return _text(text)
+        return text_html(text)
     return _markdown(text)
 
 

@@ -15,11 +15,12 @@ from markupsafe import Markup
 
 from .. import __version__, routes
 from ..config import Config
-from ..errors import ThreadpressError
+from ..errors import ThreadpressError, plural
 from ..theme import Theme, builtin_themes, resolve_theme  # noqa: F401 (part of this API)
 from ..model import Summary, Thread
 from ..times import iso
 from . import bodies, themefs, views
+from .quotemarks import quote_marks
 from .views import CommentView, ThreadView
 
 DESCRIPTION = 200   # characters of a page's meta description
@@ -46,6 +47,7 @@ class Renderer:
         self.env.filters.update(date=self.date, iso=iso, domain=views.domain,
                                 safe_url=views.safe_url, plural=plural, rebase=rebase)
         self.env.filters["permalink"] = self.permalink
+        self.env.filters["quotemarks"] = quote_marks
         self.env.globals.update(site=config, version=__version__)
         self._macro = None
         self._excerpt = None
@@ -102,13 +104,9 @@ def rebase(html: Markup, prefix: str) -> Markup:
     return Markup(bodies.rebase_quotelinks(str(html), prefix))
 
 
-def plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
-
-
 def thread_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
     """(path, text) for a thread's page, its JSON and, when enabled, its comment pages."""
-    view = views.thread_view(thread)
+    view = views.thread_view(thread, r.config.remote_images)
     slug = thread.slug
     page = routes.thread_page(slug)
     snippets = [r.comment_html(v, view, "") for v in view.comments]
@@ -151,15 +149,29 @@ def thread_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
 
 
 def index_pages(r: Renderer, threads: list[Summary]) -> Iterator[tuple[str, str]]:
-    """The paginated list of threads: index.html, page/2/index.html, …"""
+    """The paginated list of threads: index.html, page/2/index.html, … With the site's
+    `index_singles: apart`, threads without replies are listed apart, under single/."""
+    singles = [t for t in threads if not t.count] if r.config.index_singles == "apart" else []
+    if singles:
+        threads = [t for t in threads if t.count]
+    yield from _listing(r, threads, "", "all" if not singles else "discussed", len(singles))
+    if singles:
+        yield from _listing(r, singles, routes.SINGLES, "single", len(singles))
+
+
+def _listing(r: Renderer, threads: list[Summary], listing_dir: str, listing: str,
+             singles: int) -> Iterator[tuple[str, str]]:
+    """One paginated listing in `listing_dir` ("" for the site's index)."""
     per = r.config.per_page
     pages = max(1, -(-len(threads) // per))
     for n in range(1, pages + 1):
-        path = routes.index_page(n)
+        path = routes.index_page(n, listing_dir)
         yield path, r.page(
             "index.html", threads=threads[(n - 1) * per: n * per], page=n, pages=pages,
-            root=r.links.href(path, ""),
-            page_url=lambda k, here=path: r.links.href(here, routes.folder_of(routes.index_page(k))),
+            root=r.links.href(path, ""), listing=listing, singles=singles,
+            singles_url=r.links.href(path, routes.SINGLES),
+            page_url=lambda k, here=path: r.links.href(
+                here, routes.folder_of(routes.index_page(k, listing_dir))),
             canonical=r.links.absolute(path), description=r.config.description)
 
 

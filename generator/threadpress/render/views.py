@@ -8,7 +8,9 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
+from typing import Callable
 from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup
@@ -16,7 +18,9 @@ from markupsafe import Markup
 from .. import routes
 from ..anchors import anchor
 from ..model import Comment, Summary, Thread
-from . import bodies
+from ..times import to_time
+from . import bodies, mail
+from .urls import safe_url
 
 DELETED, ANONYMOUS = "[deleted]", "anonymous"
 INDENT_CAP = 12   # visual indentation stops growing here; the depth number stays visible
@@ -32,6 +36,25 @@ class Ref:
     anchor: str   # its anchor on the thread page
     author: str | None = None
     name: str = ANONYMOUS   # how titles name its author (see author_name)
+
+
+@dataclass(frozen=True)
+class Gaps:
+    """What an importer recorded as missing: replies behind "more" stubs (`more_count`), a
+    "continue this thread" link (`continue_thread`), a comment gone upstream
+    (`removed_upstream`, set by a re-import)."""
+
+    not_archived: int = 0
+    continues: bool = False
+    removed_upstream: bool = False
+
+
+def gaps(extra: dict) -> Gaps | None:
+    """The gaps an extras mapping records, or None when there are none (the usual case)."""
+    more = extra.get("more_count")
+    found = Gaps(more if isinstance(more, int) and not isinstance(more, bool) and more > 0 else 0,
+                 extra.get("continue_thread") is True, extra.get("removed_upstream") is True)
+    return found if found != Gaps() else None
 
 
 @dataclass
@@ -50,6 +73,7 @@ class CommentView:
     opens_group: bool = False     # its replies follow inside a collapsible group
     close_after: int = 0          # groups still open after the last comment (last one only)
     origin_url: str | None = None  # the comment on the original site, when known
+    gaps: Gaps | None = None       # what the archive lacks here (replies not archived, removal)
 
     @property
     def id(self) -> str:
@@ -75,6 +99,9 @@ class ThreadView:
     domain: str | None
     comments: list[CommentView]
     count: int                    # comments, deleted ones included: they keep their place
+    archived: datetime | None = None  # when the thread was imported (its `archived` field)
+    total: int | None = None      # comments on the original site, when more than archived
+    gaps: Gaps | None = None      # top-level comments the archive does not have
 
     @property
     def slug(self) -> str:
@@ -106,16 +133,6 @@ def author_name(c: Comment) -> str:
     return c.author or ANONYMOUS
 
 
-def safe_url(url: str | None) -> str | None:
-    """An http(s) URL as given, or None: javascript:, data: and the like never reach a page."""
-    if not url:
-        return None
-    probe = "".join(ch for ch in url if ch > " " and ch != "\x7f").lower()
-    if probe.startswith(("http://", "https://")):
-        return url.strip()
-    return None
-
-
 def origin_url(c: Comment, on_hn: bool) -> str | None:
     """The comment's own permalink, or for Hacker News ids the item page they name."""
     own = safe_url(c.url)
@@ -134,10 +151,14 @@ def domain(url: str | None) -> str | None:
     return host[4:] if host.startswith("www.") else host or None
 
 
-def thread_view(thread: Thread) -> ThreadView:
+def thread_view(thread: Thread, remote_images: bool = False) -> ThreadView:
+    """The thread for templates; `remote_images` is the site's setting (see images.py)."""
     url = safe_url(thread.url)
+    archived = thread.extra.get("archived")
     view = ThreadView(t=thread, html=Markup(""), url=url, source=safe_url(thread.source),
-                      domain=domain(url), comments=[], count=len(thread.comments))
+                      domain=domain(url), comments=[], count=len(thread.comments),
+                      archived=to_time(archived) if isinstance(archived, (str, datetime)) else None,
+                      gaps=gaps(thread.extra), total=_total(thread))
     on_hn = domain(view.source) == "news.ycombinator.com"
     known = thread.positions.__contains__
     quoted: dict[str, list[str]] = {}
@@ -145,10 +166,12 @@ def thread_view(thread: Thread) -> ThreadView:
     roots: list[Ref | None] = []
     refs = [Ref(c.id, quote(routes.comment_segment(c.id)), anchor(c.id), c.author, author_name(c))
             for c in thread.comments]
+    folder = mail.Folder.of(thread) if mail.is_mail(thread) else None
     for i, c in enumerate(thread.comments):
         links: list[str] = []
         # a deleted comment may keep its text (Reddit keeps it when only the account is gone)
-        html = bodies.render(c.body, c.format, known, links) if c.body else ""
+        html = _body(c.body, c.format, known, links, folder, i + 1, remote_images) \
+            if c.body else ""
         for target in dict.fromkeys(links):
             if target != c.id:
                 quoted.setdefault(target, []).append(c.id)
@@ -164,13 +187,29 @@ def thread_view(thread: Thread) -> ThreadView:
             root=root,
             replies=[refs[thread.positions[k]] for k in c.children],
             origin_url=origin_url(c, on_hn),
+            gaps=gaps(c.extra) if c.extra else None,
         ))
     for target, sources in quoted.items():
         views[thread.positions[target]].quoted_by = [refs[thread.positions[s]] for s in sources]
     _groups(views)
-    view.html = Markup(bodies.render(thread.body, thread.format, known))
+    view.html = Markup(_body(thread.body, thread.format, known, None, folder, 0, remote_images))
     view.comments = views
     return view
+
+
+def _total(thread: Thread) -> int | None:
+    """The original site's comment count (the importer's `num_comments`), when it says more
+    comments exist than the archive has."""
+    n = thread.extra.get("num_comments")
+    ok = isinstance(n, int) and not isinstance(n, bool) and n > len(thread.comments)
+    return n if ok else None
+
+
+def _body(body: str, fmt: str, known: Callable[[str], bool], links: list[str] | None,
+          folder: mail.Folder | None, me: int, remote_images: bool) -> str:
+    """One body as safe HTML; text bodies of mail threads fold quotes, signature and footer."""
+    fold = folder.converter(me, bodies.text_html) if folder and fmt == "text" else None
+    return bodies.render(body, fmt, known, links, fold, remote_images)
 
 
 def summary(thread: Thread) -> Summary:
