@@ -266,8 +266,8 @@ class _Terminal(io.StringIO):
 def _summary(stderr: str) -> dict:
     """The import summary line's numbers, by name; asserts it is the last line."""
     last = stderr.replace("\r", "\n").rstrip("\n").splitlines()[-1].removeprefix("\033[K")
-    m = re.fullmatch(r"imported (?P<threads>\d+) threads, (?P<comments>\d+) comments from "
-                     r"(?P<inputs>\d+) inputs \((?P<new>\d+) new, (?P<merged>\d+) merged, "
+    m = re.fullmatch(r"imported (?P<threads>\d+) threads?, (?P<comments>\d+) comments? from "
+                     r"(?P<inputs>\d+) inputs? \((?P<new>\d+) new, (?P<merged>\d+) merged, "
                      r"(?P<unchanged>\d+) unchanged\) in [\d.]+s → (?P<where>.+)", last)
     assert m, last
     return {k: v if k == "where" else int(v) for k, v in m.groupdict().items()}
@@ -280,7 +280,7 @@ def test_import_shows_progress_on_a_terminal_and_a_summary_line(tmp_path, monkey
     src = str(FIXTURES / "hn-algolia-small.json")
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
-    assert main(["import", "hn", src, src, "-o", str(tmp_path)]) == 0
+    assert main(["import", "hn", src, src, "-o", str(tmp_path), "-v"]) == 0
     shown = terminal.getvalue()
     bars = ["] 2/2 inputs read", "] 1/1 threads prepared", "] 1/1 threads written"]
     assert all(bar in shown for bar in bars)
@@ -288,13 +288,14 @@ def test_import_shows_progress_on_a_terminal_and_a_summary_line(tmp_path, monkey
     assert _summary(shown) == {"threads": 1, "comments": len(thread.comments), "inputs": 2,
                                "new": 1, "merged": 0, "unchanged": 0,
                                "where": str(tmp_path / "hn")}
-    assert capsys.readouterr().out.splitlines() == [f"{tmp_path / 'hn' / '100.yaml'}: new"]
+    assert capsys.readouterr().out.splitlines() == [f"{tmp_path / 'hn' / '100.yaml'}: new"]  # -v
 
     piped = io.StringIO()  # a log: the summary line alone, no bar
     monkeypatch.setattr(sys, "stderr", piped)
     assert main(["import", "hn", src, "-o", str(tmp_path)]) == 0
     assert len(piped.getvalue().splitlines()) == 1 and "\033" not in piped.getvalue()
     assert _summary(piped.getvalue())["unchanged"] == 1
+    assert capsys.readouterr().out == ""   # without -v, no list of files: the summary says it
     piped = io.StringIO()
     monkeypatch.setattr(sys, "stderr", piped)
     assert main(["import", "hn", src, "-o", str(tmp_path), "--format", "json"]) == 0
