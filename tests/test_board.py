@@ -422,3 +422,13 @@ def test_quote_marks_are_text_one_per_level_never_a_double_mark():
     doc = dom_parse(str(quote_marks(html)))
     assert doc.find("blockquote").text == "> said before"
     assert doc.find("span", cls="qm").parent.tag == "p"   # before the <em>, not inside it
+
+
+def test_the_opening_posts_quotes_have_marks_too(tmp_path):
+    (tmp_path / "content").mkdir()
+    (tmp_path / "threadpress.yaml").write_text("theme: board\n")
+    (tmp_path / "content" / "t.yaml").write_text(
+        "title: T\nbody: |\n  > asked before\n  > > and before that\n\n  So?\n", encoding="utf-8")
+    assert main(["build", str(tmp_path), "-q"]) == 0
+    opening = parse(tmp_path / "output" / "t" / "index.html").find("div", "opening")
+    assert [m.text() for m in opening.find_all("span", "qm")] == ["> ", "> > "]
