@@ -15,6 +15,7 @@ from .errors import ThreadpressError, plural, report
 # Shown under each command's help: one example says more than a paragraph of options.
 EXAMPLES = {
     None: """examples:
+  threadpress init my-archive && cd my-archive  # a new archive site
   threadpress import hn saved-item.json        # a saved payload → content/hn/<id>.yaml
   threadpress check                            # validate the thread files of the site in .
   threadpress build --base-url https://you.github.io/repo/
