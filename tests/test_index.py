@@ -63,6 +63,8 @@ def test_threads_without_replies_are_listed_apart(tmp_path, theme):
     assert singles == [[("T3", "0 comments")], [("T1", "0 comments")], [("T0", "0 comments")]]
     page2 = out / "single" / "page" / "2" / "index.html"
     doc = parse_file(page2)
+    assert doc.find("h1").text == "Threads without replies"
+    assert " ".join(note(page2).text.split()).startswith("3 threads of Threads with no replies")
     back = note(page2).find("a").attrs["href"]
     assert (page2.parent / back / "index.html").resolve() == (out / "index.html").resolve()
     for rel in ("prev", "next"):
