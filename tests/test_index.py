@@ -64,7 +64,7 @@ def test_threads_without_replies_are_listed_apart(tmp_path, theme):
     page2 = out / "single" / "page" / "2" / "index.html"
     doc = parse_file(page2)
     assert doc.find("h1").text == "Threads without replies"
-    assert " ".join(note(page2).text.split()).startswith("3 threads of Threads with no replies")
+    assert " ".join(note(page2).text.split()).startswith("3 threads with no replies, listed apart")
     back = note(page2).find("a").attrs["href"]
     assert (page2.parent / back / "index.html").resolve() == (out / "index.html").resolve()
     for rel in ("prev", "next"):
