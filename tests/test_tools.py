@@ -145,3 +145,24 @@ def test_build_warns_when_base_url_is_missing_and_says_what_breaks(site, capsys)
     assert main(["build", str(root), "--base-url", "https://you.github.io/repo/"]) == 0
     assert main(["build", str(root), "-q"]) == 0
     assert "warning: base_url" not in capsys.readouterr().err
+
+
+def test_extras_the_renderer_reads_are_checked(site, capsys):
+    root = site({"content/a.yaml": """\
+        title: A
+        archived: last tuesday
+        num_comments: many
+        comments:
+          - id: a
+            more_count: -3
+            removed_upstream: "yes"
+          - id: b
+            more_count: 2
+            continue_thread: true
+        """})
+    assert main(["check", str(root)]) == 0   # warnings: the values are not shown
+    found = [parse_diagnostic(x) for x in capsys.readouterr().err.splitlines()]
+    assert [(d["line"], d["field"], d["kind"]) for d in found] == [
+        (2, "archived", "warning"), (3, "num_comments", "warning"),
+        (6, "comments[0].more_count", "warning"), (7, "comments[0].removed_upstream", "warning")]
+    assert all(d["message"].endswith("not shown") for d in found)

@@ -181,6 +181,26 @@ def _placed(diags: list[Diagnostic], text: str, name: str) -> list[Diagnostic]:
     return diags
 
 
+def _count(v: Any) -> str | None:
+    ok = isinstance(v, int) and not isinstance(v, bool) and v >= 0
+    return None if ok else f"expected a count (0 or more), found {v!r}; not shown"
+
+
+def _flag(v: Any) -> str | None:
+    return None if isinstance(v, bool) else f"expected true or false, found {v!r}; not shown"
+
+
+def _when(v: Any) -> str | None:
+    return None if to_time(v) is not None else \
+        f"expected a time (such as 2024-05-01T12:00:00Z), found {v!r}; not shown"
+
+
+# Extras the renderer reads (docs/format.md, "Extras the renderer reads"): a value it cannot
+# use is ignored there, and warned about here.
+_RENDERED_EXTRAS = {"archived": _when, "more_count": _count, "num_comments": _count,
+                    "continue_thread": _flag, "removed_upstream": _flag}
+
+
 @functools.lru_cache(maxsize=1024)
 def _near_key(key: str, known: frozenset[str]) -> str | None:
     """The known key one edit (insert, delete, replace, swap) away from `key`, if any."""
@@ -389,10 +409,12 @@ class _Checker:
             if key in known:
                 continue
             near = _near_key(str(key), known)
+            problem = _RENDERED_EXTRAS[key](value) if key in _RENDERED_EXTRAS else None
             if near:
-                self.diags.append(Diagnostic(
-                    f"unknown key, kept as an extra: did you mean `{near}`?", self.name,
-                    field=path + (key,), warning=True))
+                problem = f"unknown key, kept as an extra: did you mean `{near}`?"
+            if problem:
+                self.diags.append(Diagnostic(problem, self.name, field=path + (key,),
+                                             warning=True))
             if _deeper_than(value, MAX_EXTRA_DEPTH):
                 self.error(path + (key,), f"nested more than {MAX_EXTRA_DEPTH} levels "
                            f"deep; an unknown key (kept for thread.json) may nest at most that deep")
