@@ -59,10 +59,16 @@ def notes(el: Element) -> list[str]:
 
 
 def test_replies_behind_more_stubs_are_counted_where_they_were(page):
-    a = article(page, "a")
-    assert notes(a) == ["1 more reply was not archived. Read it there."]
-    link = a.find("p", cls="not-archived").find("a")
+    # `a` has an archived reply: the note ends a's reply group, after `b`, as the stub did
+    assert notes(article(page, "a")) == []
+    [group] = page.find_all("details", cls="branch")
+    body = [x for x in group.find("div", cls="branch-body").children if isinstance(x, Element)]
+    assert [x.tag for x in body] == ["article", "p"] and body[0].attrs["id"] == "c-b"
+    assert notes(group)[-1] == "1 more reply was not archived. Read it there."
+    assert body[1].attrs["style"] == "--d:1"          # indented like the replies
+    link = body[1].find("a")
     assert link.attrs["href"] == "https://www.reddit.com/r/announcements/comments/fo7p5b/_/a/"
+    # without archived replies the note sits in the comment itself
     assert notes(article(page, "b")) == [
         "The discussion continues below here on the original site; that part was not "
         "archived. Read it there."]
@@ -120,3 +126,14 @@ def test_import_stamps_archived_and_keeps_it_when_nothing_changed(tmp_path, monk
                        .replace("Small & tidy", "Small and tidy"))
     run_import("hn", [str(changed)], tmp_path, "yaml")
     assert yaml.safe_load(path.read_text())["archived"] == "2027-01-15T08:00:00Z"
+
+
+@pytest.mark.parametrize("theme", ["default", "board"])
+def test_on_its_own_page_a_comment_says_what_is_missing_below_it(tmp_path, theme):
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "polls.yaml").write_text(THREAD, encoding="utf-8")
+    (tmp_path / "threadpress.yaml").write_text(f"theme: {theme}\n", encoding="utf-8")
+    assert build_site(tmp_path, quiet=True) == 0
+    doc = parse_file(tmp_path / "output" / "polls" / "c" / "a" / "index.html")
+    current = [a for a in doc.find_all("article") if "current" in a.classes]
+    assert [notes(a) for a in current] == [["1 more reply was not archived. Read it there."]]

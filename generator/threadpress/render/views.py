@@ -72,6 +72,8 @@ class CommentView:
     close_before: int = 0         # collapsible groups that end before this comment
     opens_group: bool = False     # its replies follow inside a collapsible group
     close_after: int = 0          # groups still open after the last comment (last one only)
+    closing: tuple = ()           # the comments whose groups end before this one, innermost first
+    closing_after: tuple = ()     # the same after the last comment (last one only)
     origin_url: str | None = None  # the comment on the original site, when known
     gaps: Gaps | None = None       # what the archive lacks here (replies not archived, removal)
 
@@ -225,19 +227,26 @@ def summary(thread: Thread) -> Summary:
 
 
 def _groups(views: list[CommentView]) -> None:
-    """Mark where collapsible reply groups open and close, walking the flat pre-order once."""
+    """Mark where collapsible reply groups open and close, walking the flat pre-order once.
+
+    `closing` names the comment whose group each close ends, so that a theme can say, at the
+    end of a comment's replies, that more of them were not archived."""
     open_depths: list[int] = []
+    openers: list[CommentView] = []
     for v in views:
-        closes = 0
+        closed: list[CommentView] = []
         while open_depths and open_depths[-1] > v.c.depth:
             open_depths.pop()
-            closes += 1
-        v.close_before = closes
+            closed.append(openers.pop())
+        v.close_before = len(closed)
+        v.closing = tuple(closed)
         if v.c.children and v.c.depth < GROUP_CAP:
             v.opens_group = True
             open_depths.append(v.c.depth + 1)
+            openers.append(v)
     if views:
         views[-1].close_after = len(open_depths)
+        views[-1].closing_after = tuple(reversed(openers))
 
 
 def sort_threads(threads: list[Summary], order: str) -> list[Summary]:
