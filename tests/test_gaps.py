@@ -137,3 +137,16 @@ def test_on_its_own_page_a_comment_says_what_is_missing_below_it(tmp_path, theme
     doc = parse_file(tmp_path / "output" / "polls" / "c" / "a" / "index.html")
     current = [a for a in doc.find_all("article") if "current" in a.classes]
     assert [notes(a) for a in current] == [["1 more reply was not archived. Read it there."]]
+
+
+@pytest.mark.parametrize("theme", ["default", "board"])
+def test_a_mail_thread_says_which_list_it_was_archived_from(tmp_path, theme):
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "m.yaml").write_text(
+        "title: M\nformat: text\nbody: hi\nmessage_id: a@b\nmailing_list: dev@maven.apache.org\n"
+        "archived: 2026-11-30T08:00:00Z\n", encoding="utf-8")
+    (tmp_path / "threadpress.yaml").write_text(f"theme: {theme}\n", encoding="utf-8")
+    assert build_site(tmp_path, quiet=True) == 0
+    head = parse_file(tmp_path / "output" / "m" / "index.html").find("header", cls="thread-head")
+    text = " ".join(head.find("span", cls="archived").text.split())
+    assert text == "archived 2026-11-30 from dev@maven.apache.org"

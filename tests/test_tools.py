@@ -58,6 +58,8 @@ def test_skip_from_leaves_out_matching_senders(tmp_path, capsys):
     # the discussion people had is still whole
     by_title = {t["title"]: t for t in kept}
     assert len(by_title["Maven resolver branch consolidation"]["comments"]) == 27
+    # where the threads came from: the list they were posted to (List-Post)
+    assert {t.get("mailing_list") for t in every} == {"dev@maven.apache.org"}
 
 
 def test_skip_from_refuses_a_bad_pattern_and_other_sources(tmp_path, capsys):

@@ -51,6 +51,7 @@ class Mail:
     body: str
     format: str
     sender: str = ""             # the From header, decoded: what --skip-from matches
+    mailing_list: str | None = None  # List-Post's address, else List-Id
     parent: str | None = None
     children: list["Mail"] = field(default_factory=list)
 
@@ -105,7 +106,7 @@ def _mail(index: int, envelope: str, raw: bytes) -> Mail:
     mid = ids[0] if ids else (_id(raw_id) if raw_id else _hash(sender, date, subject, body))
     reply_to = _ids(msg, "in-reply-to")[:1] + _ids(msg, "references")[::-1]
     return Mail(index, mid, [r for r in reply_to if r != mid], subject, _author(sender), date,
-                body, fmt, sender)
+                body, fmt, sender, _mailing_list(msg))
 
 
 def _ids(msg: Message, name: str) -> list[str]:
@@ -163,6 +164,16 @@ def _header(msg: Message, name: str) -> str:
 def _has_8bit(text: str) -> bool:
     """Raw 8-bit header bytes reach us as surrogate escapes."""
     return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def _mailing_list(msg: Message) -> str | None:
+    """The list a message came through: List-Post's address (`dev@maven.apache.org`), else
+    the List-Id (`dev.maven.apache.org`); None for mail that did not come through a list."""
+    post = re.search(r"<mailto:([^<>?\s]+)", _raw(msg, "list-post"), re.I)
+    if post:
+        return post.group(1)
+    ids = MSGID.findall(_raw(msg, "list-id"))
+    return ids[0] if ids else None
 
 
 def _author(sender: str) -> str | None:
@@ -380,7 +391,8 @@ def _thread(root: Mail, tags: set[str]) -> dict:
     """One thread: the root message is the opening post, the rest are flat comments."""
     title = _title(root.subject, tags)
     comments = []
-    for m in _descendants(root):
+    below = _descendants(root)
+    for m in below:
         subject = _title(m.subject, tags)
         comments.append(common.comment(
             id=m.id,
@@ -400,4 +412,6 @@ def _thread(root: Mail, tags: set[str]) -> dict:
         body=root.body,
         comments=comments,
         message_id=root.id,
+        mailing_list=root.mailing_list or next(
+            (m.mailing_list for m in below if m.mailing_list), None),
     )

@@ -103,6 +103,7 @@ class ThreadView:
     count: int                    # comments, deleted ones included: they keep their place
     archived: datetime | None = None  # when the thread was imported (its `archived` field)
     total: int | None = None      # comments on the original site, when more than archived
+    mailing_list: str | None = None  # the list a mail thread came through (no `source`)
     gaps: Gaps | None = None      # top-level comments the archive does not have
 
     @property
@@ -160,7 +161,8 @@ def thread_view(thread: Thread, remote_images: bool = False) -> ThreadView:
     view = ThreadView(t=thread, html=Markup(""), url=url, source=safe_url(thread.source),
                       domain=domain(url), comments=[], count=len(thread.comments),
                       archived=to_time(archived) if isinstance(archived, (str, datetime)) else None,
-                      gaps=gaps(thread.extra), total=_total(thread))
+                      gaps=gaps(thread.extra), total=_total(thread),
+                      mailing_list=_text_extra(thread, "mailing_list"))
     on_hn = domain(view.source) == "news.ycombinator.com"
     known = thread.positions.__contains__
     quoted: dict[str, list[str]] = {}
@@ -197,6 +199,11 @@ def thread_view(thread: Thread, remote_images: bool = False) -> ThreadView:
     view.html = Markup(_body(thread.body, thread.format, known, None, folder, 0, remote_images))
     view.comments = views
     return view
+
+
+def _text_extra(thread: Thread, key: str) -> str | None:
+    v = thread.extra.get(key)
+    return v if isinstance(v, str) and v.strip() else None
 
 
 def _total(thread: Thread) -> int | None:
