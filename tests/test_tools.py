@@ -39,8 +39,8 @@ def test_import_prints_a_summary_and_lists_files_only_with_v(tmp_path, capsys):
     assert err.splitlines()[-1].startswith(
         f"imported {plural(len(files), 'thread')}, {plural(comments, 'comment')} from 1 input ")
     assert main(["import", "mbox", str(MBOX), "-o", str(tmp_path / "b"), "-v"]) == 0
-    assert sorted(Path(x).name for x in capsys.readouterr().out.splitlines()) == [
-        p.name for p in files]
+    assert sorted(capsys.readouterr().out.splitlines()) == [
+        f"{tmp_path / 'b' / 'mbox' / p.name}: new" for p in files]
 
 
 def test_skip_from_leaves_out_matching_senders(tmp_path, capsys):
