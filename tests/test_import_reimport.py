@@ -24,10 +24,10 @@ LOBSTERS = D9UCPE if D9UCPE.is_file() else OWN / "lobsters-2021.json"
 def _import(capsys, source: str, payload: Path, content: Path, *extra: str) -> list[str]:
     """Run `threadpress import`; its lines per thread, then the totals of its summary line."""
     capsys.readouterr()
-    code = main(["import", source, str(payload), "-o", str(content), *extra])
+    code = main(["import", source, str(payload), "-o", str(content), "-v", *extra])
     out, err = capsys.readouterr()
     assert code == 0, err
-    totals = re.search(r"inputs \((\d+ new, \d+ merged, \d+ unchanged)\)", err)
+    totals = re.search(r"inputs? \((\d+ new, \d+ merged, \d+ unchanged)\)", err)
     assert totals, err
     return out.splitlines() + [totals.group(1)]
 
@@ -82,8 +82,9 @@ def test_lobsters_edits_survive_reimport_and_the_thread_never_moves(tmp_path, ca
     later = tmp_path / "later.json"
     later.write_text(json.dumps(payload), encoding="utf-8")
     lines = _import(capsys, "lobsters", later, content)
-    # kept as edited: the header (slug, title, tags), the hand-deleted and the removed comment
-    assert lines == [f"{path}: merged (+1 comments, 1 updated, 3 kept as edited)",
+    # kept as edited: the header (slug, title, tags), the hand-deleted and the removed comment;
+    # updated: the score, and `archived` (a newer save of the payload)
+    assert lines == [f"{path}: merged (+1 comments, 2 updated, 3 kept as edited)",
                      "0 new, 1 merged, 0 unchanged"]
     assert list((content / "lobsters").iterdir()) == [path]
     after = _read(path)
