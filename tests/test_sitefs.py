@@ -239,7 +239,7 @@ def test_file_names_that_are_not_utf8(site, capsys, name):
     with open(path, "w", encoding="utf-8") as f:
         f.write(THREAD.format(title="Bytes"))
     code, out, err = run(capsys, "check", str(root))
-    assert code == 1 and out.startswith("1 threads")
+    assert code == 1 and out.startswith("1 thread,")
     [d] = [d for d in diagnostics(err) if d["kind"] == "error"]
     shown_bad = name.split(b"/")[0].decode("utf-8", "backslashreplace")
     assert shown_bad in d["path"] and "not UTF-8" in d["message"]
