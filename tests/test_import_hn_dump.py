@@ -83,7 +83,10 @@ def test_same_as_the_single_thread_importer(tmp_path):
     assert main(["import", "hn", str(src), "-o", str(one / "content")]) == 0
     import_dump(many, src)
     [a] = (one / "content" / "hn").iterdir()
-    assert (many / "content" / "hn" / a.name).read_bytes() == a.read_bytes()
+    # the same file, but for `archived` (when the payload was saved), which only `import` stamps
+    single = a.read_text().splitlines(keepends=True)
+    assert (many / "content" / "hn" / a.name).read_text() == "".join(
+        line for line in single if not line.startswith("archived: "))
 
 
 def test_json_array_and_bigquery_strings(tmp_path):

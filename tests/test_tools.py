@@ -91,7 +91,7 @@ def test_help_shows_examples_and_describes_format(capsys):
     with pytest.raises(SystemExit):
         main(["import", "--help"])
     out = " ".join(capsys.readouterr().out.split())
-    assert "--format {yaml,json} file format of the thread files written" in out
+    assert "--format {yaml,json} thread file format" in out
     assert "--skip-from PATTERN" in out
 
 
