@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dom import Element, parse
 import pytest
 
+from dom import Element, parse
 from threadpress.anchors import encode_id
-from threadpress.render.bodies import REL, render
+from threadpress.render.bodies import REL, rebase_quotelinks, render
 
 NONE = lambda _: False  # noqa: E731  (no comment ids known)
 
@@ -83,6 +83,96 @@ def test_quote_links_in_html_and_text_formats():
     for fmt, body in (("html", "<p>&gt;&gt;7 right</p>"), ("text", ">>7 right")):
         doc = html(body, fmt, known)
         assert [a.attrs["href"] for a in doc.find_all("a", cls="quotelink")] == ["#c-7"], fmt
+
+
+def paragraph_parts(doc: Element) -> list:
+    """The first paragraph's (or a bare fragment's) children: text, and links as (a, href, text)."""
+    return [c if isinstance(c, str) else (c.tag, c.attrs.get("href"), c.text)
+            for c in (doc.find("p") or doc).children]
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "text", "html"])
+def test_text_around_quote_links_is_kept_exactly(fmt):
+    known = {"12", "x."}.__contains__
+    doc = html("see >>12, and >>12). Or >>x.: end >>99, too", fmt, known)
+    assert paragraph_parts(doc) == [
+        "see ", ("a", "#c-12", ">>12"), ", and ", ("a", "#c-12", ">>12"), "). Or ",
+        ("a", "#c-x.", ">>x."), ": end >>99, too"]
+
+
+def test_trailing_punctuation_belongs_to_a_known_id():
+    known = {"12)", "a.b"}.__contains__
+    doc = html(">>12) and >>a.b.", "text", known)
+    assert paragraph_parts(doc) == [("a", "#c-12~29", ">>12)"), " and ", ("a", "#c-a.b", ">>a.b"), "."]
+
+
+def test_quoted_ids_are_collected_in_order():
+    quoted: list[str] = []
+    render(">>2 then >>1, >>3 (unknown)", "text", {"1", "2"}.__contains__, quoted)
+    assert quoted == ["2", "1"]
+    assert parse(render(">>2", "text", {"2"}.__contains__)).find("a").attrs["href"] == "#c-2"
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "text"])
+def test_text_around_bare_urls_is_kept_exactly(fmt):
+    doc = html("go to https://e.org/a, https://e.org/b). (https://e.org/c_(d)) "
+               "http://e.org/e'f foohttps://e.org/g https://e.org/?a=1&b=2!", fmt)
+    assert paragraph_parts(doc) == [
+        "go to ", ("a", "https://e.org/a", "https://e.org/a"), ", ",
+        ("a", "https://e.org/b", "https://e.org/b"), "). (",
+        ("a", "https://e.org/c_(d)", "https://e.org/c_(d)"), ") ",
+        ("a", "http://e.org/e", "http://e.org/e"), "'f foohttps://e.org/g ",
+        ("a", "https://e.org/?a=1&b=2", "https://e.org/?a=1&b=2"), "!"]
+
+
+def shape(el: Element):
+    """An element's nesting: (tag, text) for paragraphs, (tag, [children's shapes]) otherwise."""
+    if el.tag == "p":
+        return el.tag, el.text
+    return el.tag, [shape(c) for c in el.children if isinstance(c, Element)]
+
+
+def test_text_quote_depth_goes_up_and_down():
+    doc = html("> > deep\n> shallow\nnone\n>> two at once\n>\tone\n\n>\n>x", "text")
+    assert shape(doc)[1] == [
+        ("blockquote", [("blockquote", [("p", "deep")]), ("p", "shallow")]),
+        ("p", "none"),
+        ("blockquote", [("blockquote", [("p", "two at once")]), ("p", "one")]),
+        ("blockquote", [("p", "\nx")]),
+    ]
+
+
+def test_text_paragraphs_and_crlf():
+    doc = html("\r\n\r\na\r\nb\r\n  \r\n\r\n\r\nc\r\n\r\n", "text")
+    paragraphs = doc.find_all("p")
+    assert [p.text for p in paragraphs] == ["a\nb", "c"]
+    assert len(paragraphs[0].find_all("br")) == 1 and doc.find("br").parent is paragraphs[0]
+
+
+def test_markdown_crlf_paragraphs():
+    doc = html("a\r\nb\r\n\r\nc")
+    assert [p.text for p in doc.find_all("p")] == ["a\nb", "c"]
+
+
+def test_raw_block_html_in_markdown_is_shown_as_text():
+    doc = html("<div onclick=\"x()\">\n<script>alert(1)</script>\n</div>\n\nafter")
+    assert doc.find("div") is None and doc.find("script") is None
+    assert [p.text for p in doc.find_all("p")] == [
+        '<div onclick="x()">\n<script>alert(1)</script>\n</div>', "after"]
+
+
+def test_placeholder_characters_in_a_body_are_harmless():
+    for fmt in ("markdown", "text", "html"):
+        doc = html("x \ue0000\ue001 >>1 \ue0001\ue001", fmt, {"1"}.__contains__)
+        assert [a.attrs["href"] for a in doc.find_all("a")] == ["#c-1"], fmt
+        assert doc.text.count("\ue000") == doc.text.count("\ue001") == 2, fmt  # kept as text
+
+
+def test_rebase_quotelinks_points_at_the_thread_page():
+    body = render(">>12 and [a link](https://e.org/#x)", "markdown", {"12"}.__contains__)
+    assert rebase_quotelinks(body, "") == body
+    doc = parse(rebase_quotelinks(body, "../../"))
+    assert [a.attrs["href"] for a in doc.find_all("a")] == ["../../#c-12", "https://e.org/#x"]
 
 
 # --- the plain-text fast path gives exactly python-markdown's output ---------------------------

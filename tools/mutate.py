@@ -43,6 +43,7 @@ MAX_WORKERS = 2  # the machine is shared: never more
 class Module:
     name: str
     path: Path             # the source file, relative to the repository
+    inside: Path           # the same inside a package copy: threadpress/tree.py
     tests: list[str]       # test files or folders that guard it
     equivalent: dict[str, str]
     source: str = ""
@@ -70,10 +71,14 @@ def main(argv: list[str] | None = None) -> int:
             for x in m.mutants:
                 _print_mutant(m, x)
         return 0
-    coverage = _baseline(modules, config.get("deselect", []))
-    if coverage is None:
-        return 2
-    results = _run_all(modules, coverage, min(args.jobs, MAX_WORKERS), config)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up the copies when stopped
+    jobs = max(1, min(args.jobs, MAX_WORKERS))
+    with tempfile.TemporaryDirectory(prefix="mutate-") as tmp:
+        boxes = [_sandbox(Path(tmp) / f"w{n}", config) for n in range(jobs)]
+        coverage = _baseline(modules, config.get("deselect", []), boxes[0], Path(tmp))
+        if coverage is None:
+            return 2
+        results = _run_all(modules, coverage, boxes, Path(tmp))
     return _report(modules, results, args)
 
 
@@ -97,8 +102,9 @@ def _modules(config: dict, names: list[str]) -> list[Module]:
         sys.exit(f"tools/mutate.py: unknown module {', '.join(unknown)}; "
                  f"known: {', '.join(table)} (add one in {CONFIG.relative_to(REPO)})")
     equivalent = config.get("equivalent", {})
-    modules = [Module(n, Path(table[n]["path"]), table[n]["tests"], equivalent.get(n, {}))
-               for n in (names or table)]
+    parent = Path(config["package"]).parent
+    modules = [Module(n, Path(table[n]["path"]), Path(table[n]["path"]).relative_to(parent),
+                      table[n]["tests"], equivalent.get(n, {})) for n in (names or table)]
     for m in modules:
         missing = [t for t in m.tests if not (REPO / t).exists()]
         if missing:
@@ -109,41 +115,47 @@ def _modules(config: dict, names: list[str]) -> list[Module]:
 
 # --- which tests run which lines ------------------------------------------------------------
 
-def _pytest_command(targets: list[str]) -> list[str]:
+def _pytest_args(targets: list[str]) -> list[str]:
     # one hypothesis seed, so a property test explores the same examples with and without mutants
-    return [sys.executable, "-m", "pytest", "-q", "--no-header", "-p", "no:cacheprovider",
-            "--tb=no", "--hypothesis-seed=0", *targets]
+    return ["-q", "--no-header", "-p", "no:cacheprovider", "--tb=no", "--hypothesis-seed=0",
+            *targets]
 
 
-def _baseline(modules: list[Module], deselect: list[str]) -> dict | None:
+def _env(box: Path, tmp: Path, **extra: str) -> dict[str, str]:
+    """The package copy first on the path, no bytecode caches (a mutant is rewritten in place
+    within the same second, and a stale .pyc would hide it), hypothesis' files kept aside."""
+    return {**os.environ, "PYTHONPATH": str(box), "PYTHONDONTWRITEBYTECODE": "1",
+            "HYPOTHESIS_STORAGE_DIRECTORY": str(tmp / "hypothesis"), **extra}
+
+
+def _baseline(modules: list[Module], deselect: list[str], box: Path, tmp: Path) -> dict | None:
     """Run the modules' tests once, unmutated, recording the lines each test executes."""
     tests = sorted({t for m in modules for t in m.tests})
-    files = [str((REPO / m.path).resolve()) for m in modules]
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "coverage.json"
-        env = {**os.environ, "MUTATE_COVER_FILES": os.pathsep.join(files),
-               "MUTATE_COVER_OUT": str(out), "HYPOTHESIS_STORAGE_DIRECTORY": tmp,
-               "PYTHONPATH": os.pathsep.join([str(TOOLS), os.environ.get("PYTHONPATH", "")])}
-        command = _pytest_command(tests) + ["-p", "mutate_cover", "-m", "not browser"]
-        command += [f"--deselect={d}" for d in deselect]
-        print(f"baseline: {' '.join(tests)} (traced) ...", file=sys.stderr, flush=True)
-        started = time.monotonic()
-        proc = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
-        data = json.loads(out.read_text()) if out.exists() else None
+    files = [str(box / m.inside) for m in modules]
+    out = tmp / "coverage.json"
+    env = _env(box, tmp, MUTATE_COVER_FILES=os.pathsep.join(files), MUTATE_COVER_OUT=str(out))
+    env["PYTHONPATH"] += os.pathsep + str(TOOLS)
+    command = [sys.executable, "-m", "pytest", *_pytest_args(tests), "-p", "mutate_cover",
+               "-m", "not browser", *(f"--deselect={d}" for d in deselect)]
+    print(f"baseline: {' '.join(tests)} (traced) ...", file=sys.stderr, flush=True)
+    started = time.monotonic()
+    proc = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
+    data = json.loads(out.read_text()) if out.exists() else None
     if proc.returncode != 0 or data is None:
         print(proc.stdout[-3000:], proc.stderr[-3000:], sep="\n", file=sys.stderr)
         print("tools/mutate.py: the tests fail without any mutant; fix that first", file=sys.stderr)
         return None
     print(f"baseline: {len(data['tests'])} tests in {time.monotonic() - started:.0f}s",
           file=sys.stderr)
+    for info in data["tests"].values():  # paths inside the copy → paths as the config writes them
+        info["lines"] = {Path(f).relative_to(box).as_posix(): ls for f, ls in info["lines"].items()}
     return data["tests"]
 
 
 def _selected(module: Module, mutant: Mutant, coverage: dict) -> list[tuple[float, str]]:
     """(seconds, nodeid) of the module's tests that run the mutated lines, fastest first."""
-    path = str((REPO / module.path).resolve())
-    last = mutant.line + mutant.replacement.count("\n") + module.source.count(
-        "\n", mutant.start, mutant.end)
+    path = module.inside.as_posix()
+    last = mutant.line + module.source.count("\n", mutant.start, mutant.end)
     wanted = set(range(mutant.line, last + 1))
     chosen = []
     for nodeid, info in coverage.items():
@@ -168,57 +180,58 @@ def _sandbox(root: Path, config: dict) -> Path:
     return box
 
 
-def _run_all(modules: list[Module], coverage: dict, jobs: int, config: dict) -> list[Result]:
+def _run_all(modules: list[Module], coverage: dict, boxes: list[Path], tmp: Path) -> list[Result]:
     work = [(m, x) for m in modules for x in m.mutants]
+    workers: Queue[tuple[Path, subprocess.Popen]] = Queue()
+    for box in boxes:
+        workers.put((box, subprocess.Popen(
+            [sys.executable, str(TOOLS / "mutate_worker.py")], cwd=REPO, env=_env(box, tmp),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)))
+
+    def one(item: tuple[Module, Mutant]) -> Result:
+        box, worker = workers.get()
+        try:
+            return _run_one(item[0], item[1], coverage, box, worker)
+        finally:
+            workers.put((box, worker))
+
     results: list[Result] = []
-    with tempfile.TemporaryDirectory(prefix="mutate-") as tmp:
-        boxes: Queue[Path] = Queue()
-        for n in range(jobs):
-            boxes.put(_sandbox(Path(tmp) / f"w{n}", config))
-        hypothesis_dir = Path(tmp) / "hypothesis"
-        done = 0
-
-        def one(item: tuple[Module, Mutant]) -> Result:
-            box = boxes.get()
-            try:
-                return _run_one(item[0], item[1], coverage, box, config, hypothesis_dir)
-            finally:
-                boxes.put(box)
-
-        with ThreadPoolExecutor(jobs) as pool:
+    try:
+        with ThreadPoolExecutor(len(boxes)) as pool:
             for r in pool.map(one, work):
                 results.append(r)
-                done += 1
-                print(f"\r{done}/{len(work)} mutants", end="", file=sys.stderr, flush=True)
+                print(f"\r{len(results)}/{len(work)} mutants", end="", file=sys.stderr, flush=True)
+    finally:
         print(file=sys.stderr)
+        while not workers.empty():
+            worker = workers.get()[1]
+            worker.stdin.close()
+            worker.wait()
     return results
 
 
-def _run_one(module: Module, mutant: Mutant, coverage: dict, box: Path, config: dict,
-             hypothesis_dir: Path) -> Result:
+def _run_one(module: Module, mutant: Mutant, coverage: dict, box: Path,
+             worker: subprocess.Popen) -> Result:
     tests = _selected(module, mutant, coverage)
     if not tests:
         return Result(mutant, "uncovered")
-    target = box / Path(module.path).relative_to(Path(config["package"]).parent)
-    env = {**os.environ, "PYTHONPATH": str(box), "PYTHONDONTWRITEBYTECODE": "1",
-           "HYPOTHESIS_STORAGE_DIRECTORY": str(hypothesis_dir)}
-    timeout = 15 + 3 * sum(s for s, _ in tests)
+    target = box / module.inside
+    timeout = 20 + 3 * sum(s for s, _ in tests)
     started = time.monotonic()
     target.write_text(mutant.apply(module.source), encoding="utf-8")
     try:
-        proc = subprocess.Popen(_pytest_command([t for _, t in tests]) + ["-x"], cwd=REPO, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
-        try:
-            code = proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            return Result(mutant, "timeout", len(tests), time.monotonic() - started)
+        worker.stdin.write(json.dumps({"args": _pytest_args([t for _, t in tests]) + ["-x"],
+                                       "timeout": timeout}) + "\n")
+        worker.stdin.flush()
+        answer = json.loads(worker.stdout.readline())
     finally:
         target.write_text(module.source, encoding="utf-8")
-    status = {0: "survived", 4: "error", 5: "error"}.get(code, "killed")
-    return Result(mutant, status, len(tests), time.monotonic() - started)
+    seconds = time.monotonic() - started
+    if answer["timeout"]:
+        return Result(mutant, "timeout", len(tests), seconds)
+    # pytest exits 1 when a test fails, 2 when collection fails (the mutant broke an import)
+    status = {0: "survived", 4: "error", 5: "error"}.get(answer["code"], "killed")
+    return Result(mutant, status, len(tests), seconds)
 
 
 # --- the report -----------------------------------------------------------------------------
