@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from threadpress.errors import ThreadpressError
-from threadpress.parse import MAX_NESTING, json_events, locate, parse
+from threadpress.parse import MAX_NESTING, build, json_events, locate, parse
 
 
 def error_of(text: str, name: str):
@@ -318,3 +318,76 @@ def test_text_written_by_pyyaml_reads_back_as_the_same_text(text):
     # importers and users' tools write YAML with PyYAML, whose quoting follows YAML 1.1
     dumped = yaml.safe_dump({"a": text, text: 1}, allow_unicode=True)
     assert parse(dumped, "t.yaml") == {"a": text, text: 1}
+
+
+# --- the fallback JSON reader agrees with json ---------------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+    max_leaves=12)
+# characters that make or break JSON, for the edits below
+JSON_BITS = list(':,{}[]"\\/ \t\r\n\x0b\x0c\x00-+.0123456789eEtruefalsnNaI')
+
+
+class Refused(ValueError):
+    """What the project refuses although json accepts it: duplicate keys, NaN, Infinity."""
+
+
+def strict_pairs(pairs: list) -> dict:
+    if len({k for k, _ in pairs}) != len(pairs):
+        raise Refused("duplicate key")
+    return dict(pairs)
+
+
+def refuse_constant(word: str):
+    raise Refused(word)
+
+
+def read_json(text: str):
+    """The fallback reader alone (parse() only uses it when json.loads gives up)."""
+    return build(json_events(text, "t.json"), "t.json")
+
+
+@given(json_values, st.sampled_from([None, 0, 2]), st.booleans())
+def test_fallback_json_reader_reads_what_json_writes(value, indent, ascii_only):
+    text = json.dumps(value, indent=indent, ensure_ascii=ascii_only)
+    assert repr(read_json(text)) == repr(json.loads(text))  # repr: True is not 1, 1.0 is not 1
+
+
+@given(json_values, st.data())
+def test_fallback_json_reader_accepts_exactly_what_json_accepts(value, data):
+    """One character inserted or deleted anywhere: either both readers refuse the text, or both
+    read the same value."""
+    text = json.dumps(value, indent=data.draw(st.sampled_from([None, 1])))
+    at = data.draw(st.integers(0, len(text)))
+    if data.draw(st.booleans()) and at < len(text):
+        text = text[:at] + text[at + 1:]
+    else:
+        text = text[:at] + data.draw(st.sampled_from(JSON_BITS)) + text[at:]
+    try:
+        expected = json.loads(text, object_pairs_hook=strict_pairs, parse_constant=refuse_constant)
+    except ValueError:  # json.JSONDecodeError, or Refused
+        with pytest.raises(ThreadpressError) as e:
+            read_json(text)
+        [d] = e.value.diagnostics
+        assert d.line is not None and d.column is not None
+    else:
+        assert repr(read_json(text)) == repr(expected)
+
+
+@pytest.mark.parametrize("text, value", [
+    ("true", True), ("false", False), ("null", None), ("-0", 0), ("1E+2", 100.0), ("1.5e-1", 0.15),
+    (' \t\r\n[ 1 , "a\\u00e9\\n" ]\r\n', [1, "aé\n"]), ('{"a": {}, "b": []}', {"a": {}, "b": []}),
+])
+def test_fallback_json_reader_values(text, value):
+    assert repr(read_json(text)) == repr(value)
+
+
+@pytest.mark.parametrize("text", ["", " ", "[1,]", '{"a":1,}', '{"a" 1}', '{"a"::1}', "[1 2]",
+                                  "[:1]", '{1: 2}', "01", "1.", ".5", "+1", "tru", "nul", "NaN",
+                                  "[1]]", "{]", "[}", '"\\x"', '"a\nb"', "[1] [2]", '{"a":1 "b":2}'])
+def test_fallback_json_reader_refuses(text):
+    with pytest.raises(ThreadpressError):
+        read_json(text)
