@@ -36,7 +36,9 @@ from mutants import Mutant, mutants
 TOOLS = Path(__file__).resolve().parent
 REPO = TOOLS.parent
 CONFIG = TOOLS / "mutation.toml"
+RESULTS = REPO / ".mutation" / "results.json"  # the last status of every mutant, per module
 MAX_WORKERS = 2  # the machine is shared: never more
+KILLED = ("killed", "timeout")
 
 
 @dataclass
@@ -47,7 +49,8 @@ class Module:
     tests: list[str]       # test files or folders that guard it
     equivalent: dict[str, str]
     source: str = ""
-    mutants: list[Mutant] = field(default_factory=list)
+    mutants: list[Mutant] = field(default_factory=list)   # the ones to run
+    keys: set[str] = field(default_factory=set)           # every mutant's, filtered or not
 
 
 @dataclass
@@ -66,6 +69,14 @@ def main(argv: list[str] | None = None) -> int:
         m.source = (REPO / m.path).read_text(encoding="utf-8")
         found = mutants(m.source, m.name, set(config.get("message_calls", [])))
         m.mutants = [x for x in found if not args.k or args.k in x.key]
+        m.keys = {x.key for x in found}
+    saved = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    earlier: list[Result] = []
+    if args.survivors:  # killed last time: counted, not rerun
+        for m in modules:
+            before = saved.get(m.name, {})
+            earlier += [Result(x, "killed") for x in m.mutants if before.get(x.key) in KILLED]
+            m.mutants = [x for x in m.mutants if before.get(x.key) not in KILLED]
     if args.list:
         for m in modules:
             for x in m.mutants:
@@ -79,7 +90,20 @@ def main(argv: list[str] | None = None) -> int:
         if coverage is None:
             return 2
         results = _run_all(modules, coverage, boxes, Path(tmp))
-    return _report(modules, results, args)
+    _save(saved, modules, results)
+    if earlier:
+        print(f"\n{len(earlier)} mutants killed in an earlier run were not rerun (--survivors)")
+    return _report(modules, earlier + results, args)
+
+
+def _save(saved: dict, modules: list[Module], results: list[Result]) -> None:
+    """Record each mutant's status, keeping earlier ones of mutants that still exist."""
+    for m in modules:
+        saved[m.name] = {k: v for k, v in saved.get(m.name, {}).items() if k in m.keys}
+    for r in results:
+        saved[r.mutant.module][r.mutant.key] = r.status
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(saved, indent=1, ensure_ascii=False, sort_keys=True))
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -88,6 +112,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("-k", metavar="TEXT", help="only mutants whose key contains TEXT")
     p.add_argument("-j", "--jobs", type=int, default=MAX_WORKERS, help="parallel runs (at most 2)")
     p.add_argument("--list", action="store_true", help="print the mutants and stop")
+    p.add_argument("--survivors", action="store_true",
+                   help="rerun only mutants not killed in the last run (.mutation/results.json); "
+                        "sound while the module's tests only grow")
     p.add_argument("--toml", action="store_true",
                    help="also print the survivors as lines to paste under [equivalent.MODULE]")
     p.add_argument("--fail-under", type=float, default=90.0,
@@ -244,8 +271,8 @@ def _report(modules: list[Module], results: list[Result], args: argparse.Namespa
     below = False
     for m in modules:
         rs = by_module.get(m.name, [])
-        killed = sum(r.status in ("killed", "timeout") for r in rs)
-        equivalent = sum(r.status not in ("killed", "timeout") and r.mutant.key in m.equivalent
+        killed = sum(r.status in KILLED for r in rs)
+        equivalent = sum(r.status not in KILLED and r.mutant.key in m.equivalent
                          for r in rs)
         counted = len(rs) - equivalent
         score = 100.0 * killed / counted if counted else 100.0
@@ -258,7 +285,7 @@ def _report(modules: list[Module], results: list[Result], args: argparse.Namespa
 
 
 def _module_details(m: Module, rs: list[Result], toml: bool, filtered: bool) -> None:
-    survivors = [r for r in rs if r.status not in ("killed", "timeout")
+    survivors = [r for r in rs if r.status not in KILLED
                  and r.mutant.key not in m.equivalent]
     if survivors:
         print(f"\n{m.name}: {len(survivors)} surviving mutants")
@@ -271,7 +298,7 @@ def _module_details(m: Module, rs: list[Result], toml: bool, filtered: bool) -> 
     keys = {r.mutant.key: r for r in rs}
     for key in m.equivalent:
         r = keys.get(key)
-        if r is not None and r.status in ("killed", "timeout"):
+        if r is not None and r.status in KILLED:
             print(f"{m.name}: marked equivalent but killed (drop the mark): {key}")
     generated = {x.key for x in m.mutants}
     if not filtered:
