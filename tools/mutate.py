@@ -247,8 +247,10 @@ def _run_one(module: Module, mutant: Mutant, coverage: dict, box: Path,
     started = time.monotonic()
     target.write_text(mutant.apply(module.source), encoding="utf-8")
     try:
+        # a test may take 10 s + 5 times as long as it did unmutated before it counts as endless
+        budgets = {t: 10 + 5 * s for s, t in tests}
         worker.stdin.write(json.dumps({"args": _pytest_args([t for _, t in tests]) + ["-x"],
-                                       "timeout": timeout}) + "\n")
+                                       "timeout": timeout, "budgets": budgets}) + "\n")
         worker.stdin.flush()
         answer = json.loads(worker.stdout.readline())
     finally:

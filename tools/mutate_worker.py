@@ -3,8 +3,9 @@
 Started with its private package copy first on PYTHONPATH and the repository as the working
 folder. It never imports threadpress itself, so each forked child imports the package (with
 the mutant just written into the copy) and the test modules afresh. Reads one JSON request a
-line on stdin, {"args": [pytest arguments], "timeout": seconds}, and answers one JSON line,
-{"code": pytest's exit code or null, "timeout": true|false}.
+line on stdin, {"args": [pytest arguments], "timeout": seconds, "budgets": {nodeid: seconds}},
+and answers one JSON line, {"code": pytest's exit code or null, "timeout": true|false}. A test
+that runs past its budget (a mutant made a loop endless) ends the child at once with TIMED_OUT.
 """
 
 from __future__ import annotations
@@ -24,7 +25,27 @@ import pytest
 import yaml  # noqa: F401
 
 
-def run(args: list[str], timeout: float) -> dict:
+TIMED_OUT = 124
+
+
+class _Budget:
+    """A pytest plugin: a wall-clock budget per test, then exit (not an exception: hypothesis
+    would catch it and rerun the endless example while shrinking)."""
+
+    def __init__(self, budgets: dict[str, float]) -> None:
+        self.budgets = budgets
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item, nextitem):  # noqa: ANN001
+        signal.signal(signal.SIGALRM, lambda *_: os._exit(TIMED_OUT))
+        signal.setitimer(signal.ITIMER_REAL, self.budgets.get(item.nodeid, 60.0))
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def run(args: list[str], timeout: float, budgets: dict[str, float]) -> dict:
     pid = os.fork()
     if pid == 0:  # the child: its own process group, so a timeout can kill what it starts
         os.setsid()
@@ -33,14 +54,15 @@ def run(args: list[str], timeout: float) -> dict:
         os.dup2(devnull, 2)
         code = 3
         try:
-            code = int(pytest.main(args))
+            code = int(pytest.main(args, plugins=[_Budget(budgets)]))
         finally:
             os._exit(code)
     deadline = time.monotonic() + timeout
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
-            return {"code": os.waitstatus_to_exitcode(status), "timeout": False}
+            code = os.waitstatus_to_exitcode(status)
+            return {"code": code, "timeout": code == TIMED_OUT}
         if time.monotonic() > deadline:
             try:
                 os.killpg(pid, signal.SIGKILL)
@@ -54,7 +76,8 @@ def run(args: list[str], timeout: float) -> dict:
 def main() -> None:
     for line in sys.stdin:
         request = json.loads(line)
-        print(json.dumps(run(request["args"], request["timeout"])), flush=True)
+        answer = run(request["args"], request["timeout"], request.get("budgets", {}))
+        print(json.dumps(answer), flush=True)
 
 
 if __name__ == "__main__":
