@@ -132,6 +132,33 @@ def shape(el: Element):
     return el.tag, [shape(c) for c in el.children if isinstance(c, Element)]
 
 
+@pytest.mark.parametrize("fmt, text", [
+    ("text", 'mail <https://e.org/a?b=1&c=2> and "https://e.org/d"'),
+    ("markdown", 'mail https://e.org/a?b=1&c=2 and "https://e.org/d"'),  # <URL> is an autolink
+])
+def test_urls_in_angle_brackets_and_quotes_end_there(fmt, text):
+    doc = html('mail <https://e.org/a?b=1&c=2> and "https://e.org/d"', fmt)
+    assert [a.attrs["href"] for a in doc.find_all("a")] == ["https://e.org/a?b=1&c=2",
+                                                             "https://e.org/d"]
+    assert doc.text == text
+
+
+def test_back_to_back_and_empty_quotes():
+    known = {"12", "13"}.__contains__
+    doc = html(">>12>>13 and >>... and >>", "text", known)
+    assert paragraph_parts(doc) == [("a", "#c-12", ">>12"), ("a", "#c-13", ">>13"),
+                                    " and >>... and >>"]
+
+
+def test_markdown_tables_and_numbered_lists():
+    doc = html("| a | b |\n|---|---|\n| 1 | 2 |\n\n3. c\n4. d\n\n* e")
+    assert [th.text for th in doc.find_all("th")] == ["a", "b"]
+    assert [td.text for td in doc.find_all("td")] == ["1", "2"]
+    assert doc.find("ol").attrs == {"start": "3"}  # the list starts where the author's did
+    assert [li.text for li in doc.find("ol").find_all("li")] == ["c", "d"]
+    assert [li.text for li in doc.find("ul").find_all("li")] == ["e"]
+
+
 def test_text_quote_depth_goes_up_and_down():
     doc = html("> > deep\n> shallow\nnone\n>> two at once\n>\tone\n\n>\n>x", "text")
     assert shape(doc)[1] == [
@@ -143,10 +170,15 @@ def test_text_quote_depth_goes_up_and_down():
 
 
 def test_text_paragraphs_and_crlf():
-    doc = html("\r\n\r\na\r\nb\r\n  \r\n\r\n\r\nc\r\n\r\n", "text")
+    doc = html("\r\n\r\na\r\nb\r\n  \r\n\r\n\r\nc\r\n\t\r\nd\r\n\r\n", "text")
     paragraphs = doc.find_all("p")
-    assert [p.text for p in paragraphs] == ["a\nb", "c"]
+    assert [p.text for p in paragraphs] == ["a\nb", "c", "d"]
     assert len(paragraphs[0].find_all("br")) == 1 and doc.find("br").parent is paragraphs[0]
+
+
+def test_text_leading_newline_is_no_empty_line():
+    doc = html("\nfirst", "text")
+    assert [p.text for p in doc.find_all("p")] == ["first"] and doc.find("br") is None
 
 
 def test_markdown_crlf_paragraphs():

@@ -71,29 +71,41 @@ def main(argv: list[str] | None = None) -> int:
         m.mutants = [x for x in found if not args.k or args.k in x.key]
         m.keys = {x.key for x in found}
     saved = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    earlier: list[Result] = []
-    if args.survivors:  # killed last time: counted, not rerun
-        for m in modules:
-            before = saved.get(m.name, {})
-            earlier += [Result(x, "killed") for x in m.mutants if before.get(x.key) in KILLED]
-            m.mutants = [x for x in m.mutants if before.get(x.key) not in KILLED]
+    earlier = _killed_earlier(modules, saved) if args.survivors else []
     if args.list:
         for m in modules:
             for x in m.mutants:
                 _print_mutant(m, x)
         return 0
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up the copies when stopped
-    jobs = max(1, min(args.jobs, MAX_WORKERS))
-    with tempfile.TemporaryDirectory(prefix="mutate-") as tmp:
-        boxes = [_sandbox(Path(tmp) / f"w{n}", config) for n in range(jobs)]
-        coverage = _baseline(modules, config.get("deselect", []), boxes[0], Path(tmp))
-        if coverage is None:
-            return 2
-        results = _run_all(modules, coverage, boxes, Path(tmp))
+    results = _run(modules, config, args.jobs) if any(m.mutants for m in modules) else []
+    if results is None:
+        return 2
     _save(saved, modules, results)
     if earlier:
         print(f"\n{len(earlier)} mutants killed in an earlier run were not rerun (--survivors)")
     return _report(modules, earlier + results, args)
+
+
+def _killed_earlier(modules: list[Module], saved: dict) -> list[Result]:
+    """Take the mutants killed in the last run out of the work, and count them as killed."""
+    earlier = []
+    for m in modules:
+        before = saved.get(m.name, {})
+        earlier += [Result(x, "killed") for x in m.mutants if before.get(x.key) in KILLED]
+        m.mutants = [x for x in m.mutants if before.get(x.key) not in KILLED]
+    return earlier
+
+
+def _run(modules: list[Module], config: dict, jobs: int) -> list[Result] | None:
+    """Trace the tests, then run every mutant; None when the tests fail unmutated."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up the copies when stopped
+    jobs = max(1, min(jobs, MAX_WORKERS))
+    with tempfile.TemporaryDirectory(prefix="mutate-") as tmp:
+        boxes = [_sandbox(Path(tmp) / f"w{n}", config) for n in range(jobs)]
+        coverage = _baseline(modules, config.get("deselect", []), boxes[0], Path(tmp))
+        if coverage is None:
+            return None
+        return _run_all(modules, coverage, boxes, Path(tmp))
 
 
 def _save(saved: dict, modules: list[Module], results: list[Result]) -> None:

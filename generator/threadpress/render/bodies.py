@@ -150,17 +150,23 @@ def _text_paragraph(para: str) -> str:
             parts.append("</blockquote>" * (level - depth) if depth < level
                          else "<blockquote>" * (depth - level))
             level = depth
-        lines.append(_linkify(html.escape(m.group(2), quote=False)))
+        lines.append(_linkify(m.group(2)))
     flush()
     parts.append("</blockquote>" * level)
     return "".join(parts)
 
 
-def _linkify(escaped: str) -> str:
-    def link(m: re.Match) -> str:
-        url, tail = _trim(m.group(1))
-        return f'<a href="{url}">{url}</a>{tail}'
-    return re.sub(_URL_RE, link, escaped)
+def _linkify(line: str) -> str:
+    """A line of text, escaped, with bare URLs as links. URLs are found before escaping, so that
+    `<https://e.org/>` ends at `>` rather than running on into `&gt;`."""
+    out, done = [], 0
+    for m in re.finditer(_URL_RE, line):
+        url, _ = _trim(m.group(1))
+        out += [html.escape(line[done:m.start(1)], quote=False),
+                f'<a href="{html.escape(url)}">{html.escape(url, quote=False)}</a>']
+        done = m.start(1) + len(url)
+    out.append(html.escape(line[done:], quote=False))
+    return "".join(out)
 
 
 def _trim(url: str) -> tuple[str, str]:
