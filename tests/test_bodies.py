@@ -143,6 +143,27 @@ def test_urls_in_angle_brackets_and_quotes_end_there(fmt, text):
     assert doc.text == text
 
 
+@pytest.mark.parametrize("fmt, body, after", [
+    ("text", ">>7's point", "'s point"),
+    ("text", '>>7"quoted"', '"quoted"'),
+    ("html", "<p>&gt;&gt;7</p>", ""),
+    ("html", "<p>&gt;&gt;7&nbsp;yes</p>", "\xa0yes"),
+    ("html", "<p>&gt;&gt;7&lt;3</p>", "<3"),
+])
+def test_quote_ids_end_at_quotes_and_markup(fmt, body, after):
+    doc = html(body, fmt, {"7"}.__contains__)
+    assert paragraph_parts(doc) == [("a", "#c-7", ">>7")] + ([after] if after else [])
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_urls_end_at_quotes_and_markup(fmt):
+    doc = html('https://e.org/a<b https://e.org/c"d https://e.org/e`f https://e.org/g>>12 '
+               "https:// alone", fmt, {"12"}.__contains__)
+    assert [a.attrs["href"] for a in doc.find_all("a")] == [
+        "https://e.org/a", "https://e.org/c", "https://e.org/e", "https://e.org/g", "#c-12"]
+    assert "https:// alone" in doc.text
+
+
 def test_back_to_back_and_empty_quotes():
     known = {"12", "13"}.__contains__
     doc = html(">>12>>13 and >>... and >>", "text", known)

@@ -48,6 +48,7 @@ class Module:
     inside: Path           # the same inside a package copy: threadpress/tree.py
     tests: list[str]       # test files or folders that guard it
     equivalent: dict[str, str]
+    once: set[str] = field(default_factory=set)  # functions run once per process (caches)
     source: str = ""
     mutants: list[Mutant] = field(default_factory=list)   # the ones to run
     keys: set[str] = field(default_factory=set)           # every mutant's, filtered or not
@@ -143,7 +144,8 @@ def _modules(config: dict, names: list[str]) -> list[Module]:
     equivalent = config.get("equivalent", {})
     parent = Path(config["package"]).parent
     modules = [Module(n, Path(table[n]["path"]), Path(table[n]["path"]).relative_to(parent),
-                      table[n]["tests"], equivalent.get(n, {})) for n in (names or table)]
+                      table[n]["tests"], equivalent.get(n, {}), set(table[n].get("once", [])))
+               for n in (names or table)]
     for m in modules:
         missing = [t for t in m.tests if not (REPO / t).exists()]
         if missing:
@@ -192,8 +194,12 @@ def _baseline(modules: list[Module], deselect: list[str], box: Path, tmp: Path) 
 
 
 def _selected(module: Module, mutant: Mutant, coverage: dict) -> list[tuple[float, str]]:
-    """(seconds, nodeid) of the module's tests that run the mutated lines, fastest first."""
+    """(seconds, nodeid) of the module's tests that run the mutated lines, fastest first.
+
+    Module-level code, and functions that run once per process (the tracer sees them only in
+    the first test), are run by every test that touches the module."""
     path = module.inside.as_posix()
+    everywhere = not mutant.in_function or mutant.key.split(":")[0] in module.once
     last = mutant.line + module.source.count("\n", mutant.start, mutant.end)
     wanted = set(range(mutant.line, last + 1))
     chosen = []
@@ -202,7 +208,7 @@ def _selected(module: Module, mutant: Mutant, coverage: dict) -> list[tuple[floa
         if not any(file == t or file.startswith(t.rstrip("/") + "/") for t in module.tests):
             continue
         lines = info["lines"].get(path)
-        if lines and (not mutant.in_function or wanted.intersection(lines)):
+        if lines and (everywhere or wanted.intersection(lines)):
             chosen.append((info["seconds"], nodeid))
     return sorted(chosen)
 
