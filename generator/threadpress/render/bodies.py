@@ -162,10 +162,9 @@ def _linkify(line: str) -> str:
     out, done = [], 0
     for m in re.finditer(_URL_RE, line):
         url, _ = _trim(m.group(1))
-        out += [html.escape(line[done:m.start(1)], quote=False),
-                f'<a href="{html.escape(url)}">{html.escape(url, quote=False)}</a>']
+        out += [html.escape(line[done:m.start(1)]), f'<a href="{html.escape(url)}">{html.escape(url)}</a>']
         done = m.start(1) + len(url)
-    out.append(html.escape(line[done:], quote=False))
+    out.append(html.escape(line[done:]))
     return "".join(out)
 
 
