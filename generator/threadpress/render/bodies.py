@@ -162,7 +162,8 @@ def _linkify(line: str) -> str:
     out, done = [], 0
     for m in re.finditer(_URL_RE, line):
         url, _ = _trim(m.group(1))
-        out += [html.escape(line[done:m.start(1)]), f'<a href="{html.escape(url)}">{html.escape(url)}</a>']
+        escaped = html.escape(url)
+        out += [html.escape(line[done:m.start(1)]), f'<a href="{escaped}">{escaped}</a>']
         done = m.start(1) + len(url)
     out.append(html.escape(line[done:]))
     return "".join(out)
