@@ -276,8 +276,9 @@ def _run_one(module: Module, mutant: Mutant, coverage: dict, box: Path,
     seconds = time.monotonic() - started
     if answer["timeout"]:
         return Result(mutant, "timeout", len(tests), seconds)
-    # pytest exits 1 when a test fails, 2 when collection fails (the mutant broke an import)
-    status = {0: "survived", 4: "error", 5: "error"}.get(answer["code"], "killed")
+    # pytest exits 1 when a test fails, 2 or 4 when a test module cannot be imported (the
+    # mutant broke the package), 5 when it found no tests (which the baseline rules out)
+    status = {0: "survived", 5: "error"}.get(answer["code"], "killed")
     return Result(mutant, status, len(tests), seconds)
 
 
