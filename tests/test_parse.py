@@ -88,7 +88,7 @@ def test_multiple_documents_refused():
 
 def test_merge_keys_refused():
     d = error_of("title: t\n<<: {body: x}\n", "t.yaml")
-    assert "merge" in d.message and (d.line, d.column) == (2, 1)
+    assert "merge keys (<<)" in d.message and (d.line, d.column) == (2, 1)
 
 
 @pytest.mark.parametrize("payload", [
@@ -379,6 +379,7 @@ def test_fallback_json_reader_accepts_exactly_what_json_accepts(value, data):
 
 @pytest.mark.parametrize("text, value", [
     ("true", True), ("false", False), ("null", None), ("-0", 0), ("1E+2", 100.0), ("1.5e-1", 0.15),
+    ("1e5", 100000.0), ("[0, 10, -3.25]", [0, 10, -3.25]), ('["", "a\\"b"]', ["", 'a"b']),
     (' \t\r\n[ 1 , "a\\u00e9\\n" ]\r\n', [1, "aé\n"]), ('{"a": {}, "b": []}', {"a": {}, "b": []}),
 ])
 def test_fallback_json_reader_values(text, value):
@@ -387,7 +388,60 @@ def test_fallback_json_reader_values(text, value):
 
 @pytest.mark.parametrize("text", ["", " ", "[1,]", '{"a":1,}', '{"a" 1}', '{"a"::1}', "[1 2]",
                                   "[:1]", '{1: 2}', "01", "1.", ".5", "+1", "tru", "nul", "NaN",
-                                  "[1]]", "{]", "[}", '"\\x"', '"a\nb"', "[1] [2]", '{"a":1 "b":2}'])
+                                  "[1]]", "{]", "[}", '"\\x"', '"a\nb"', "[1] [2]", '{"a":1 "b":2}',
+                                  "1e", "1e+", "-", "[1.]", '"\x01"'])
 def test_fallback_json_reader_refuses(text):
     with pytest.raises(ThreadpressError):
         read_json(text)
+
+
+@pytest.mark.parametrize("text, line, column, message", [
+    ('{"a": }', 1, 7, "expected a value, found '}'"),
+    ('{"a": 1,}', 1, 9, "expected a key (a string), found '}'"),
+    ('["ab\\q"]', 1, 5, "Invalid \\escape"),        # placed at the backslash, inside the string
+    ("[1,\n 2,\n\n 3 4]", 4, 4, "expected ',' or a closing bracket, found '4'"),
+])
+def test_fallback_json_reader_places_errors(text, line, column, message):
+    with pytest.raises(ThreadpressError) as e:
+        read_json(text)
+    [d] = e.value.diagnostics
+    assert (d.line, d.column) == (line, column) and message in d.message
+
+
+def test_json_nesting_limit_is_4096_levels():
+    """2,048 levels of replies (docs/format.md): each is a list and a mapping."""
+    assert parse(deep_json(4096), "t.json") is not None
+    d = error_of(deep_json(4097), "t.json")
+    assert "more than 4096 levels" in d.message and (d.line, d.column) == (1, 4097)
+
+
+@pytest.mark.parametrize("tag", ["map", "seq", "omap", "pairs", "set"])
+def test_collection_tags_on_a_scalar_are_refused(tag):
+    d = error_of(f"title: !!{tag} x\n", "t.yaml")
+    assert d.message == f"YAML tag !!{tag} is not allowed" and (d.line, d.column) == (1, 8)
+
+
+def test_plain_and_non_specific_tags_on_collections_and_scalars():
+    assert parse("a: !!seq [1]\nb: !!map {c: 1}\nc: ! [x]\nd: ! {e: 1}\nf: ! hello\n", "t.yaml") == \
+        {"a": [1], "b": {"c": 1}, "c": ["x"], "d": {"e": 1}, "f": "hello"}
+
+
+def test_mapping_keys_must_be_plain_values():
+    d = error_of("title: t\n? [a, b]\n: c\n", "t.yaml")
+    assert d.message == "a mapping key must be a plain value" and (d.line, d.column) == (2, 3)
+
+
+def test_malformed_yaml_message_has_context_and_problem():
+    d = error_of("title: 'x\n", "t.yaml")
+    assert d.message == ("not valid YAML: while scanning a quoted scalar "
+                         "found unexpected end of stream")
+
+
+@pytest.mark.parametrize("text, line, col", [
+    ("\ntitle: a\x07b\n", 2, 9),
+    ("\n\ntitle: t\nbody: a\x07b\n", 4, 8),
+    ("title: t\n\n\nbody: ab\x1b\n", 4, 9),
+])
+def test_control_characters_placed_after_blank_lines(text, line, col):
+    d = error_of(text, "t.yaml")
+    assert (d.line, d.column) == (line, col)
