@@ -181,12 +181,12 @@ def test_markdown_tables_and_numbered_lists():
 
 
 def test_text_quote_depth_goes_up_and_down():
-    doc = html("> > deep\n> shallow\nnone\n>> two at once\n>\tone\n\n>\n>x", "text")
+    doc = html("> > deep\n> shallow\nnone\n>> two at once\n>\tone\n\n>\n>x\n> > > three", "text")
     assert shape(doc)[1] == [
         ("blockquote", [("blockquote", [("p", "deep")]), ("p", "shallow")]),
         ("p", "none"),
         ("blockquote", [("blockquote", [("p", "two at once")]), ("p", "one")]),
-        ("blockquote", [("p", "\nx")]),
+        ("blockquote", [("p", "\nx"), ("blockquote", [("blockquote", [("p", "three")])])]),
     ]
 
 

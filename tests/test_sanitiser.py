@@ -81,7 +81,9 @@ def test_allowed_attributes_survive(fragment, tag, attrs):
 
 
 @pytest.mark.parametrize("fragment, tag", [
-    ('<a href="https://e.org/" style="color:red" id="x" onclick="f()" target="_blank">x</a>', "a"),
+    ('<a href="https://e.org/" style="color:red" id="x" onclick="f()" target="_blank" '
+     'hreflang="en">x</a>', "a"),
+    ('<table><tr><td colspan="2" rowspan="2" valign="top" headers="h">x</td></tr></table>', "td"),
     ('<p style="position:fixed" align="left" class="x" start="1">x</p>', "p"),
     ('<ol type="a" reversed>x</ol>', "ol"),
     ('<abbr href="https://e.org/" align="left">x</abbr>', "abbr"),

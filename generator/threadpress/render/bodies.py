@@ -161,7 +161,7 @@ def _linkify(line: str) -> str:
     `<https://e.org/>` ends at `>` rather than running on into `&gt;`."""
     out, done = [], 0
     for m in re.finditer(_URL_RE, line):
-        url, _ = _trim(m.group(1))
+        url = _trim(m.group(1))
         escaped = html.escape(url)
         out += [html.escape(line[done:m.start(1)]), f'<a href="{escaped}">{escaped}</a>']
         done = m.start(1) + len(url)
@@ -169,8 +169,8 @@ def _linkify(line: str) -> str:
     return "".join(out)
 
 
-def _trim(url: str) -> tuple[str, str]:
-    """Split trailing punctuation off a bare URL, keeping balanced closing parentheses."""
+def _trim(url: str) -> str:
+    """A bare URL without its trailing punctuation, keeping balanced closing parentheses."""
     opened, closed = url.count("("), url.count(")")
     end = len(url)
     while end and url[end - 1] in _TRAILING:
@@ -179,7 +179,7 @@ def _trim(url: str) -> tuple[str, str]:
                 break
             closed -= 1
         end -= 1
-    return url[:end], url[end:]
+    return url[:end]
 
 
 # --- markdown -------------------------------------------------------------------------------
@@ -188,10 +188,10 @@ class _BareUrl(InlineProcessor):
     """Bare http(s) URLs become links, as on every discussion site."""
 
     def handleMatch(self, m: re.Match, data: str):  # noqa: N802 (markdown's API)
-        url, tail = _trim(m.group(1))
+        url = _trim(m.group(1))
         el = etree.Element("a", {"href": url})
         el.text = url
-        return el, m.start(0), m.end(0) - len(tail)
+        return el, m.start(0), m.start(0) + len(url)  # the trimmed punctuation stays text
 
 
 def _new_markdown() -> markdown.Markdown:
