@@ -66,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     config = tomllib.loads(CONFIG.read_text(encoding="utf-8"))
     modules = _modules(config, args.modules)
+    if args.equivalents_md:
+        _print_equivalents(modules)
+        return 0
     for m in modules:
         m.source = (REPO / m.path).read_text(encoding="utf-8")
         found = mutants(m.source, m.name, set(config.get("message_calls", [])))
@@ -130,6 +133,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
                         "sound while the module's tests only grow")
     p.add_argument("--toml", action="store_true",
                    help="also print the survivors as lines to paste under [equivalent.MODULE]")
+    p.add_argument("--equivalents-md", action="store_true",
+                   help="print the equivalent mutants and their reasons as Markdown, and stop")
     p.add_argument("--fail-under", type=float, default=90.0,
                    help="exit 1 when a module's score is below this percentage (default 90)")
     return p.parse_args(argv)
@@ -326,6 +331,16 @@ def _module_details(m: Module, rs: list[Result], toml: bool, filtered: bool) -> 
         for key in m.equivalent:
             if key not in generated:
                 print(f"{m.name}: marked equivalent but no longer generated (drop the mark): {key}")
+
+
+def _print_equivalents(modules: list[Module]) -> None:
+    """The [equivalent.*] tables as Markdown, for docs/mutation.md."""
+    for m in modules:
+        print(f"\n### {m.path}\n")
+        if not m.equivalent:
+            print("None.")
+        for key, reason in m.equivalent.items():
+            print(f"- `` {key} ``  \n  {reason}")
 
 
 def _print_mutant(m: Module, x: Mutant, note: str = "") -> None:
