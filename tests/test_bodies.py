@@ -214,13 +214,6 @@ def test_raw_block_html_in_markdown_is_shown_as_text():
         '<div onclick="x()">\n<script>alert(1)</script>\n</div>', "after"]
 
 
-def test_placeholder_characters_in_a_body_are_harmless():
-    for fmt in ("markdown", "text", "html"):
-        doc = html("x \ue0000\ue001 >>1 \ue0001\ue001", fmt, {"1"}.__contains__)
-        assert [a.attrs["href"] for a in doc.find_all("a")] == ["#c-1"], fmt
-        assert doc.text.count("\ue000") == doc.text.count("\ue001") == 2, fmt  # kept as text
-
-
 def test_rebase_quotelinks_points_at_the_thread_page():
     body = render(">>12 and [a link](https://e.org/#x)", "markdown", {"12"}.__contains__)
     assert rebase_quotelinks(body, "") == body
@@ -334,3 +327,23 @@ def test_url_trimming_keeps_balanced_parentheses_over_long_tails():
     doc = html("see https://e.org/a_(b)" + ")" * 30_000 + "." * 30_000, "text")
     [a] = doc.find_all("a")
     assert a.attrs["href"] == "https://e.org/a_(b)"
+
+
+@pytest.mark.parametrize("text", ["1. one", "10. x", "a\n\n1. x", "a\n\n b", "a\n===", "a\n--",
+                                  "a\n\n+ x", "+ item", "- x", " a", "_a_", "see http://e.org",
+                                  "a  \nb"])
+def test_fast_path_declines_markdown_syntax(text):
+    """Line starts, underlines, emphasis, URLs and hard breaks mean something to Markdown."""
+    assert not _agrees(text) and bodies._plain_markdown(text) is None
+
+
+def test_render_cache_serves_repeats_and_stays_bounded(monkeypatch):
+    rendered = []
+    real = bodies._text
+    monkeypatch.setattr(bodies, "_text", lambda t: rendered.append(t) or real(t))
+    monkeypatch.setattr(bodies, "CACHE_SIZE", 3)
+    for body in ["a", "b", "a", "c", "d", "e", "a"]:
+        assert parse(render(body, "text", NONE)).find("p").text == body
+        assert len(bodies._CACHE) <= 3
+    # the second "a" came from the cache; the third came after the cache was emptied at its bound
+    assert rendered == ["a", "b", "c", "d", "e", "a"]
