@@ -326,10 +326,9 @@ def _module_details(m: Module, rs: list[Result], toml: bool, filtered: bool) -> 
         r = keys.get(key)
         if r is not None and r.status in KILLED:
             print(f"{m.name}: marked equivalent but killed (drop the mark): {key}")
-    generated = {x.key for x in m.mutants}
     if not filtered:
         for key in m.equivalent:
-            if key not in generated:
+            if key not in m.keys:
                 print(f"{m.name}: marked equivalent but no longer generated (drop the mark): {key}")
 
 
