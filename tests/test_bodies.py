@@ -103,7 +103,8 @@ def test_text_around_quote_links_is_kept_exactly(fmt):
 def test_trailing_punctuation_belongs_to_a_known_id():
     known = {"12)", "a.b"}.__contains__
     doc = html(">>12) and >>a.b.", "text", known)
-    assert paragraph_parts(doc) == [("a", "#c-12~29", ">>12)"), " and ", ("a", "#c-a.b", ">>a.b"), "."]
+    assert paragraph_parts(doc) == [("a", "#c-12~29", ">>12)"), " and ",
+                                    ("a", "#c-a.b", ">>a.b"), "."]
 
 
 def test_quoted_ids_are_collected_in_order():

@@ -325,7 +325,8 @@ def test_text_written_by_pyyaml_reads_back_as_the_same_text(text):
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+    lambda inner: (st.lists(inner, max_size=4)
+                   | st.dictionaries(st.text(max_size=4), inner, max_size=4)),
     max_leaves=12)
 # characters that make or break JSON, for the edits below
 JSON_BITS = list(':,{}[]"\\/ \t\r\n\x0b\x0c\x00-+.0123456789eEtruefalsnNaI')
@@ -422,8 +423,9 @@ def test_collection_tags_on_a_scalar_are_refused(tag):
 
 
 def test_plain_and_non_specific_tags_on_collections_and_scalars():
-    assert parse("a: !!seq [1]\nb: !!map {c: 1}\nc: ! [x]\nd: ! {e: 1}\nf: ! hello\n", "t.yaml") == \
-        {"a": [1], "b": {"c": 1}, "c": ["x"], "d": {"e": 1}, "f": "hello"}
+    text = "a: !!seq [1]\nb: !!map {c: 1}\nc: ! [x]\nd: ! {e: 1}\nf: ! hello\n"
+    assert parse(text, "t.yaml") == {"a": [1], "b": {"c": 1}, "c": ["x"], "d": {"e": 1},
+                                     "f": "hello"}
 
 
 def test_mapping_keys_must_be_plain_values():

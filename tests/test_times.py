@@ -1,4 +1,5 @@
-"""times.to_time / times.iso: what counts as a time, in any local time zone, and how it is written."""
+"""times.to_time / times.iso: what counts as a time, in any local time zone, and how one is
+written."""
 
 from __future__ import annotations
 

@@ -257,13 +257,14 @@ class _Finder(ast.NodeVisitor):
         elif isinstance(v, (int, float)):
             self.add(node, repr(v + 1), f"{v!r} → {v + 1!r}")
         elif isinstance(v, str) and not self.quiet:
-            self.add(node, "'XX'" if v == "" else "''", f"{_short(v)} → {'XX' if v == '' else ''!r}")
+            new = "XX" if v == "" else ""
+            self.add(node, repr(new), f"{_short(v)} → {new!r}")
 
     def visit_Call(self, node: ast.Call) -> None:  # noqa: N802
         name = _call_name(node.func)
-        if name in _RE_FUNCS and isinstance(node.func, ast.Attribute) and _is_name(node.func.value, "re"):
-            if node.args and _is_str(node.args[0]):
-                self.regex(node.args[0], _flags(node))
+        is_re = isinstance(node.func, ast.Attribute) and _is_name(node.func.value, "re")
+        if name in _RE_FUNCS and is_re and node.args and _is_str(node.args[0]):
+            self.regex(node.args[0], _flags(node))
         if name in _SWAP_CALLS:
             self.add_changed(node, _renamed_call(node, _SWAP_CALLS[name]),
                              f"{name}() → {_SWAP_CALLS[name]}()")
@@ -304,7 +305,8 @@ class _Finder(ast.NodeVisitor):
                 and not isinstance(getattr(node, "ctx", None), ast.Store)):
             for i, e in enumerate(elements):
                 new = _without(node, i)
-                self.add_changed(node, new, f"drop {_short(e.value)} from the {type(node).__name__.lower()}")
+                kind = type(node).__name__.lower()
+                self.add_changed(node, new, f"drop {_short(e.value)} from the {kind}")
                 self.skip.add(id(e))
         self.generic_visit(node)
 
@@ -353,7 +355,8 @@ def regex_mutants(p: str) -> Iterator[tuple[str, str]]:
                 yield f"drop negation at {i}", p[:i + 1] + p[i + 2:]
                 i += 1
         elif c in "+*" and i and p[i - 1] not in "+*?":
-            yield f"{c!r} → {'*' if c == '+' else '+'!r} at {i}", p[:i] + ("*" if c == "+" else "+") + p[i + 1:]
+            other = "*" if c == "+" else "+"
+            yield f"{c!r} → {other!r} at {i}", p[:i] + other + p[i + 1:]
         elif c == "?" and i and p[i - 1] != "(":
             yield f"drop '?' at {i}", p[:i] + p[i + 1:]
         elif c == "(":
@@ -401,7 +404,8 @@ def _without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
 def _without(node: ast.AST, i: int) -> ast.AST:
     if isinstance(node, ast.Dict):
         return ast.Dict(node.keys[:i] + node.keys[i + 1:], node.values[:i] + node.values[i + 1:])
-    return type(node)(node.elts[:i] + node.elts[i + 1:], *([ast.Load()] if hasattr(node, "ctx") else []))
+    rest = node.elts[:i] + node.elts[i + 1:]
+    return type(node)(rest, ast.Load()) if hasattr(node, "ctx") else type(node)(rest)
 
 
 def _renamed_call(node: ast.Call, name: str) -> ast.Call:

@@ -124,7 +124,8 @@ def _save(saved: dict, modules: list[Module], results: list[Result]) -> None:
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="tools/mutate.py", description=__doc__.split("\n")[0])
-    p.add_argument("modules", nargs="*", help="module names from tools/mutation.toml (default: all)")
+    p.add_argument("modules", nargs="*",
+                   help="module names from tools/mutation.toml (default: all)")
     p.add_argument("-k", metavar="TEXT", help="only mutants whose key contains TEXT")
     p.add_argument("-j", "--jobs", type=int, default=MAX_WORKERS, help="parallel runs (at most 2)")
     p.add_argument("--list", action="store_true", help="print the mutants and stop")
@@ -293,7 +294,8 @@ def _report(modules: list[Module], results: list[Result], args: argparse.Namespa
     by_module: dict[str, list[Result]] = {}
     for r in results:
         by_module.setdefault(r.mutant.module, []).append(r)
-    print(f"\n{'module':<16}{'mutants':>8}{'killed':>8}{'equivalent':>11}{'survived':>9}{'score':>8}")
+    print(f"\n{'module':<16}{'mutants':>8}{'killed':>8}{'equivalent':>11}{'survived':>9}"
+          f"{'score':>8}")
     below = False
     for m in modules:
         rs = by_module.get(m.name, [])

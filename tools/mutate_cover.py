@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-_FILES = {str(Path(f).resolve()) for f in os.environ.get("MUTATE_COVER_FILES", "").split(os.pathsep) if f}
+_FILES = {str(Path(f).resolve())
+          for f in os.environ.get("MUTATE_COVER_FILES", "").split(os.pathsep) if f}
 _results: dict[str, dict] = {}
 _current: set[tuple[str, int]] = set()
 
