@@ -333,7 +333,20 @@ JSON_BITS = list(':,{}[]"\\/ \t\r\n\x0b\x0c\x00-+.0123456789eEtruefalsnNaI')
 
 
 class Refused(ValueError):
-    """What the project refuses although json accepts it: duplicate keys, NaN, Infinity."""
+    """What the project refuses although json accepts it: duplicate keys, NaN, Infinity, and
+    lone surrogates (a `\\udc00` escape without its pair is no text)."""
+
+
+def refuse_lone_surrogates(value) -> None:
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            stack += [*v.keys(), *v.values()]
+        elif isinstance(v, list):
+            stack += v
+        elif isinstance(v, str) and any("\ud800" <= ch <= "\udfff" for ch in v):
+            raise Refused("lone surrogate")
 
 
 def strict_pairs(pairs: list) -> dict:
@@ -369,6 +382,7 @@ def test_fallback_json_reader_accepts_exactly_what_json_accepts(value, data):
         text = text[:at] + data.draw(st.sampled_from(JSON_BITS)) + text[at:]
     try:
         expected = json.loads(text, object_pairs_hook=strict_pairs, parse_constant=refuse_constant)
+        refuse_lone_surrogates(expected)
     except ValueError:  # json.JSONDecodeError, or Refused
         with pytest.raises(ThreadpressError) as e:
             read_json(text)
