@@ -35,3 +35,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("fuzz"):
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_render_cache():
+    """Each test renders its bodies itself: none passes on another test's cached result (and
+    tools/mutate.py sees which test runs which rendering line)."""
+    from threadpress.render import bodies
+    bodies._CACHE.clear()

@@ -17,6 +17,7 @@ class Element:
     attrs: dict[str, str]
     children: list["Element | str"] = field(default_factory=list)
     parent: "Element | None" = None
+    comments: list[str] = field(default_factory=list)  # on the document: every <!-- --> in it
 
     def iter(self) -> Iterator["Element"]:
         """This element and every element below it, in document order (no recursion)."""
@@ -83,6 +84,9 @@ class _Builder(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.current.children.append(data)
+
+    def handle_comment(self, data: str) -> None:
+        self.root.comments.append(data)
 
 
 def parse(html: str) -> Element:

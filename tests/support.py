@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 from threadpress.errors import Diagnostic
 from threadpress.importers.common import dump
@@ -12,6 +14,16 @@ from threadpress.model import Thread
 # `path:line:column: error|warning: field.path: message` (the field part is optional)
 DIAG = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<column>\d+): (?P<kind>error|warning):"
                   r"(?: (?P<field>[^\s:]+):)? (?P<message>.*)$")
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def python_env(**extra: str) -> dict[str, str]:
+    """The environment for a child Python running threadpress: the package as this process
+    sees it (a PYTHONPATH already set, as tools/mutate.py sets it, stays first), then ours."""
+    path = [p for p in (os.environ.get("PYTHONPATH"), str(REPO / "generator")) if p]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(path), **extra}
 
 
 def parse_diagnostic(text: str) -> dict:

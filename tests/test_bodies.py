@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dom import Element, parse
 import pytest
 
+from dom import Element, parse
 from threadpress.anchors import encode_id
-from threadpress.render.bodies import REL, render
+from threadpress.render.bodies import REL, rebase_quotelinks, render
 
 NONE = lambda _: False  # noqa: E731  (no comment ids known)
 
@@ -83,6 +83,143 @@ def test_quote_links_in_html_and_text_formats():
     for fmt, body in (("html", "<p>&gt;&gt;7 right</p>"), ("text", ">>7 right")):
         doc = html(body, fmt, known)
         assert [a.attrs["href"] for a in doc.find_all("a", cls="quotelink")] == ["#c-7"], fmt
+
+
+def paragraph_parts(doc: Element) -> list:
+    """The first paragraph's (or a bare fragment's) children: text, and links as (a, href, text)."""
+    return [c if isinstance(c, str) else (c.tag, c.attrs.get("href"), c.text)
+            for c in (doc.find("p") or doc).children]
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "text", "html"])
+def test_text_around_quote_links_is_kept_exactly(fmt):
+    known = {"12", "x."}.__contains__
+    doc = html("see >>12, and >>12). Or >>x.: end >>99, too", fmt, known)
+    assert paragraph_parts(doc) == [
+        "see ", ("a", "#c-12", ">>12"), ", and ", ("a", "#c-12", ">>12"), "). Or ",
+        ("a", "#c-x.", ">>x."), ": end >>99, too"]
+
+
+def test_trailing_punctuation_belongs_to_a_known_id():
+    known = {"12)", "a.b"}.__contains__
+    doc = html(">>12) and >>a.b.", "text", known)
+    assert paragraph_parts(doc) == [("a", "#c-12~29", ">>12)"), " and ",
+                                    ("a", "#c-a.b", ">>a.b"), "."]
+
+
+def test_quoted_ids_are_collected_in_order():
+    quoted: list[str] = []
+    render(">>2 then >>1, >>3 (unknown)", "text", {"1", "2"}.__contains__, quoted)
+    assert quoted == ["2", "1"]
+    assert parse(render(">>2", "text", {"2"}.__contains__)).find("a").attrs["href"] == "#c-2"
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "text"])
+def test_text_around_bare_urls_is_kept_exactly(fmt):
+    doc = html("go to https://e.org/a, https://e.org/b). (https://e.org/c_(d)) "
+               "http://e.org/e'f foohttps://e.org/g https://e.org/?a=1&b=2!", fmt)
+    assert paragraph_parts(doc) == [
+        "go to ", ("a", "https://e.org/a", "https://e.org/a"), ", ",
+        ("a", "https://e.org/b", "https://e.org/b"), "). (",
+        ("a", "https://e.org/c_(d)", "https://e.org/c_(d)"), ") ",
+        ("a", "http://e.org/e", "http://e.org/e"), "'f foohttps://e.org/g ",
+        ("a", "https://e.org/?a=1&b=2", "https://e.org/?a=1&b=2"), "!"]
+
+
+def shape(el: Element):
+    """An element's nesting: (tag, text) for paragraphs, (tag, [children's shapes]) otherwise."""
+    if el.tag == "p":
+        return el.tag, el.text
+    return el.tag, [shape(c) for c in el.children if isinstance(c, Element)]
+
+
+@pytest.mark.parametrize("fmt, text", [
+    ("text", 'mail <https://e.org/a?b=1&c=2> and "https://e.org/d"'),
+    ("markdown", 'mail https://e.org/a?b=1&c=2 and "https://e.org/d"'),  # <URL> is an autolink
+])
+def test_urls_in_angle_brackets_and_quotes_end_there(fmt, text):
+    doc = html('mail <https://e.org/a?b=1&c=2> and "https://e.org/d"', fmt)
+    assert [a.attrs["href"] for a in doc.find_all("a")] == ["https://e.org/a?b=1&c=2",
+                                                             "https://e.org/d"]
+    assert doc.text == text
+
+
+@pytest.mark.parametrize("fmt, body, after", [
+    ("text", ">>7's point", "'s point"),
+    ("text", '>>7"quoted"', '"quoted"'),
+    ("html", "<p>&gt;&gt;7</p>", ""),
+    ("html", "<p>&gt;&gt;7&nbsp;yes</p>", "\xa0yes"),
+    ("html", "<p>&gt;&gt;7&lt;3</p>", "<3"),
+])
+def test_quote_ids_end_at_quotes_and_markup(fmt, body, after):
+    doc = html(body, fmt, {"7"}.__contains__)
+    assert paragraph_parts(doc) == [("a", "#c-7", ">>7")] + ([after] if after else [])
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_urls_end_at_quotes_and_markup(fmt):
+    doc = html('https://e.org/a<b https://e.org/c"d https://e.org/e`f https://e.org/g>>12 '
+               "https:// alone", fmt, {"12"}.__contains__)
+    assert [a.attrs["href"] for a in doc.find_all("a")] == [
+        "https://e.org/a", "https://e.org/c", "https://e.org/e", "https://e.org/g", "#c-12"]
+    assert "https:// alone" in doc.text
+
+
+def test_back_to_back_and_empty_quotes():
+    known = {"12", "13"}.__contains__
+    doc = html(">>12>>13 and >>... and >>", "text", known)
+    assert paragraph_parts(doc) == [("a", "#c-12", ">>12"), ("a", "#c-13", ">>13"),
+                                    " and >>... and >>"]
+
+
+def test_markdown_tables_and_numbered_lists():
+    doc = html("| a | b |\n|---|---|\n| 1 | 2 |\n\n3. c\n4. d\n\n* e")
+    assert [th.text for th in doc.find_all("th")] == ["a", "b"]
+    assert [td.text for td in doc.find_all("td")] == ["1", "2"]
+    assert doc.find("ol").attrs == {"start": "3"}  # the list starts where the author's did
+    assert [li.text for li in doc.find("ol").find_all("li")] == ["c", "d"]
+    assert [li.text for li in doc.find("ul").find_all("li")] == ["e"]
+
+
+def test_text_quote_depth_goes_up_and_down():
+    doc = html("> > deep\n> shallow\nnone\n>> two at once\n>\tone\n\n>\n>x\n> > > three", "text")
+    assert shape(doc)[1] == [
+        ("blockquote", [("blockquote", [("p", "deep")]), ("p", "shallow")]),
+        ("p", "none"),
+        ("blockquote", [("blockquote", [("p", "two at once")]), ("p", "one")]),
+        ("blockquote", [("p", "\nx"), ("blockquote", [("blockquote", [("p", "three")])])]),
+    ]
+
+
+def test_text_paragraphs_and_crlf():
+    doc = html("\r\n\r\na\r\nb\r\n  \r\n\r\n\r\nc\r\n\t\r\nd\r\n\r\n", "text")
+    paragraphs = doc.find_all("p")
+    assert [p.text for p in paragraphs] == ["a\nb", "c", "d"]
+    assert len(paragraphs[0].find_all("br")) == 1 and doc.find("br").parent is paragraphs[0]
+
+
+def test_text_leading_newline_is_no_empty_line():
+    doc = html("\nfirst", "text")
+    assert [p.text for p in doc.find_all("p")] == ["first"] and doc.find("br") is None
+
+
+def test_markdown_crlf_paragraphs():
+    doc = html("a\r\nb\r\n\r\nc")
+    assert [p.text for p in doc.find_all("p")] == ["a\nb", "c"]
+
+
+def test_raw_block_html_in_markdown_is_shown_as_text():
+    doc = html("<div onclick=\"x()\">\n<script>alert(1)</script>\n</div>\n\nafter")
+    assert doc.find("div") is None and doc.find("script") is None
+    assert [p.text for p in doc.find_all("p")] == [
+        '<div onclick="x()">\n<script>alert(1)</script>\n</div>', "after"]
+
+
+def test_rebase_quotelinks_points_at_the_thread_page():
+    body = render(">>12 and [a link](https://e.org/#x)", "markdown", {"12"}.__contains__)
+    assert rebase_quotelinks(body, "") == body
+    doc = parse(rebase_quotelinks(body, "../../"))
+    assert [a.attrs["href"] for a in doc.find_all("a")] == ["../../#c-12", "https://e.org/#x"]
 
 
 # --- the plain-text fast path gives exactly python-markdown's output ---------------------------
@@ -191,3 +328,23 @@ def test_url_trimming_keeps_balanced_parentheses_over_long_tails():
     doc = html("see https://e.org/a_(b)" + ")" * 30_000 + "." * 30_000, "text")
     [a] = doc.find_all("a")
     assert a.attrs["href"] == "https://e.org/a_(b)"
+
+
+@pytest.mark.parametrize("text", ["1. one", "10. x", "a\n\n1. x", "a\n\n b", "a\n===", "a\n--",
+                                  "a\n\n+ x", "+ item", "- x", " a", "_a_", "see http://e.org",
+                                  "a  \nb"])
+def test_fast_path_declines_markdown_syntax(text):
+    """Line starts, underlines, emphasis, URLs and hard breaks mean something to Markdown."""
+    assert not _agrees(text) and bodies._plain_markdown(text) is None
+
+
+def test_render_cache_serves_repeats_and_stays_bounded(monkeypatch):
+    rendered = []
+    real = bodies._text
+    monkeypatch.setattr(bodies, "_text", lambda t: rendered.append(t) or real(t))
+    monkeypatch.setattr(bodies, "CACHE_SIZE", 3)
+    for body in ["a", "b", "a", "c", "d", "e", "a"]:
+        assert parse(render(body, "text", NONE)).find("p").text == body
+        assert len(bodies._CACHE) <= 3
+    # the second "a" came from the cache; the third came after the cache was emptied at its bound
+    assert rendered == ["a", "b", "c", "d", "e", "a"]

@@ -349,13 +349,26 @@ def test_slug_leaving_the_output_is_an_error(tmp_path, capsys):
 
 
 def test_site_theme_overrides_one_template(tmp_path):
-    site = make_site(tmp_path / "s", {"a.yaml": "title: A\n"}, "theme: mine\n")
+    site = make_site(tmp_path / "s", {"a.yaml": "title: A\ncomments: [{id: 1, body: hi}]\n"},
+                     "title: Mine\n")
     (site / "themes" / "mine" / "templates").mkdir(parents=True)
     (site / "themes" / "mine" / "templates" / "404.html").write_text(
         "{% extends 'base.html' %}{% block main %}<p id=custom>gone</p>{% endblock %}")
-    assert build_site(site, quiet=True) == 0
-    assert parse_file(site / "output" / "404.html").find(id="custom") is not None
-    assert parse_file(site / "output" / "a" / "index.html").find("h1") is not None
+    assert build_site(site, output=tmp_path / "mine", theme="mine", quiet=True) == 0
+    assert build_site(site, output=tmp_path / "default", quiet=True) == 0
+    mine, default = _tree_bytes(tmp_path / "mine"), _tree_bytes(tmp_path / "default")
+    # every other page and file is the default theme's, byte for byte (the output marker
+    # names the build, which differs with the theme)
+    assert set(mine) == set(default) and "a/c/1/index.html" in mine
+    differ = {"404.html", ".threadpress-output"}
+    assert {k: v for k, v in mine.items() if k not in differ} == \
+        {k: v for k, v in default.items() if k not in differ}
+    # the override fills the default base template
+    custom, plain = parse_file(tmp_path / "mine" / "404.html"), parse_file(tmp_path / "default" / "404.html")
+    assert [el.text for el in custom.find("main").find_all("p")] == ["gone"]
+    assert plain.find(id="custom") is None and plain.find("main").find("h1").text == "Not found"
+    assert custom.find("title").text == "Mine" and custom.find("a", cls="site-title").text == "Mine"
+    assert custom.find("footer").text == plain.find("footer").text
 
 
 def test_unknown_theme_is_a_clear_error(tmp_path, capsys):

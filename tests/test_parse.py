@@ -11,7 +11,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from threadpress.errors import ThreadpressError
-from threadpress.parse import MAX_NESTING, json_events, locate, parse
+from threadpress.parse import MAX_NESTING, build, json_events, locate, parse
 
 
 def error_of(text: str, name: str):
@@ -88,7 +88,7 @@ def test_multiple_documents_refused():
 
 def test_merge_keys_refused():
     d = error_of("title: t\n<<: {body: x}\n", "t.yaml")
-    assert "merge" in d.message and (d.line, d.column) == (2, 1)
+    assert "merge keys (<<)" in d.message and (d.line, d.column) == (2, 1)
 
 
 @pytest.mark.parametrize("payload", [
@@ -321,3 +321,146 @@ def test_text_written_by_pyyaml_reads_back_as_the_same_text(text):
     assume(not any(ch in text for ch in "\x85\u2028\u2029"))
     dumped = yaml.safe_dump({"a": text, text: 1}, allow_unicode=True)
     assert parse(dumped, "t.yaml") == {"a": text, text: 1}
+
+
+# --- the fallback JSON reader agrees with json ---------------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: (st.lists(inner, max_size=4)
+                   | st.dictionaries(st.text(max_size=4), inner, max_size=4)),
+    max_leaves=12)
+# characters that make or break JSON, for the edits below
+JSON_BITS = list(':,{}[]"\\/ \t\r\n\x0b\x0c\x00-+.0123456789eEtruefalsnNaI')
+
+
+class Refused(ValueError):
+    """What the project refuses although json accepts it: duplicate keys, NaN, Infinity, and
+    lone surrogates (a `\\udc00` escape without its pair is no text)."""
+
+
+def refuse_lone_surrogates(value) -> None:
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            stack += [*v.keys(), *v.values()]
+        elif isinstance(v, list):
+            stack += v
+        elif isinstance(v, str) and any("\ud800" <= ch <= "\udfff" for ch in v):
+            raise Refused("lone surrogate")
+
+
+def strict_pairs(pairs: list) -> dict:
+    if len({k for k, _ in pairs}) != len(pairs):
+        raise Refused("duplicate key")
+    return dict(pairs)
+
+
+def refuse_constant(word: str):
+    raise Refused(word)
+
+
+def read_json(text: str):
+    """The fallback reader alone (parse() only uses it when json.loads gives up)."""
+    return build(json_events(text, "t.json"), "t.json")
+
+
+@given(json_values, st.sampled_from([None, 0, 2]), st.booleans())
+def test_fallback_json_reader_reads_what_json_writes(value, indent, ascii_only):
+    text = json.dumps(value, indent=indent, ensure_ascii=ascii_only)
+    assert repr(read_json(text)) == repr(json.loads(text))  # repr: True is not 1, 1.0 is not 1
+
+
+@given(json_values, st.data())
+def test_fallback_json_reader_accepts_exactly_what_json_accepts(value, data):
+    """One character inserted or deleted anywhere: either both readers refuse the text, or both
+    read the same value."""
+    text = json.dumps(value, indent=data.draw(st.sampled_from([None, 1])))
+    at = data.draw(st.integers(0, len(text)))
+    if data.draw(st.booleans()) and at < len(text):
+        text = text[:at] + text[at + 1:]
+    else:
+        text = text[:at] + data.draw(st.sampled_from(JSON_BITS)) + text[at:]
+    try:
+        expected = json.loads(text, object_pairs_hook=strict_pairs, parse_constant=refuse_constant)
+        refuse_lone_surrogates(expected)
+    except ValueError:  # json.JSONDecodeError, or Refused
+        with pytest.raises(ThreadpressError) as e:
+            read_json(text)
+        [d] = e.value.diagnostics
+        assert d.line is not None and d.column is not None
+    else:
+        assert repr(read_json(text)) == repr(expected)
+
+
+@pytest.mark.parametrize("text, value", [
+    ("true", True), ("false", False), ("null", None), ("-0", 0), ("1E+2", 100.0), ("1.5e-1", 0.15),
+    ("1e5", 100000.0), ("[0, 10, -3.25]", [0, 10, -3.25]), ('["", "a\\"b"]', ["", 'a"b']),
+    (' \t\r\n[ 1 , "a\\u00e9\\n" ]\r\n', [1, "aé\n"]), ('{"a": {}, "b": []}', {"a": {}, "b": []}),
+])
+def test_fallback_json_reader_values(text, value):
+    assert repr(read_json(text)) == repr(value)
+
+
+@pytest.mark.parametrize("text", ["", " ", "[1,]", '{"a":1,}', '{"a" 1}', '{"a"::1}', "[1 2]",
+                                  "[:1]", '{1: 2}', "01", "1.", ".5", "+1", "tru", "nul", "NaN",
+                                  "[1]]", "{]", "[}", '"\\x"', '"a\nb"', "[1] [2]", '{"a":1 "b":2}',
+                                  "1e", "1e+", "-", "[1.]", '"\x01"'])
+def test_fallback_json_reader_refuses(text):
+    with pytest.raises(ThreadpressError):
+        read_json(text)
+
+
+@pytest.mark.parametrize("text, line, column, message", [
+    ('{"a": }', 1, 7, "expected a value, found '}'"),
+    ('{"a": 1,}', 1, 9, "expected a key (a string), found '}'"),
+    ('["ab\\q"]', 1, 5, "Invalid \\escape"),        # placed at the backslash, inside the string
+    ("[1,\n 2,\n\n 3 4]", 4, 4, "expected ',' or a closing bracket, found '4'"),
+])
+def test_fallback_json_reader_places_errors(text, line, column, message):
+    with pytest.raises(ThreadpressError) as e:
+        read_json(text)
+    [d] = e.value.diagnostics
+    assert (d.line, d.column) == (line, column) and message in d.message
+
+
+def test_json_nesting_limit_is_4096_levels():
+    """2,048 levels of replies (docs/format.md): each is a list and a mapping."""
+    assert parse(deep_json(4096), "t.json") is not None
+    d = error_of(deep_json(4097), "t.json")
+    assert "more than 4096 levels" in d.message and (d.line, d.column) == (1, 4097)
+
+
+@pytest.mark.parametrize("tag", ["map", "seq", "omap", "pairs", "set"])
+def test_collection_tags_on_a_scalar_are_refused(tag):
+    d = error_of(f"title: !!{tag} x\n", "t.yaml")
+    assert d.message == f"YAML tag !!{tag} is not allowed" and (d.line, d.column) == (1, 8)
+
+
+def test_plain_and_non_specific_tags_on_collections_and_scalars():
+    text = "a: !!seq [1]\nb: !!map {c: 1}\nc: ! [x]\nd: ! {e: 1}\nf: ! hello\n"
+    assert parse(text, "t.yaml") == {"a": [1], "b": {"c": 1}, "c": ["x"], "d": {"e": 1},
+                                     "f": "hello"}
+
+
+def test_mapping_keys_must_be_plain_values():
+    d = error_of("title: t\n? [a, b]\n: c\n", "t.yaml")
+    assert d.message == "a mapping key must be a plain value" and (d.line, d.column) == (2, 3)
+
+
+def test_malformed_yaml_message_has_context_and_problem():
+    d = error_of("title: 'x\n", "t.yaml")
+    assert d.message == ("not valid YAML: while scanning a quoted scalar "
+                         "found unexpected end of stream")
+
+
+@pytest.mark.parametrize("text, line, col", [
+    ("\ntitle: a\x07b\n", 2, 9),
+    ("\n\ntitle: t\nbody: a\x07b\n", 4, 8),
+    ("title: t\n\n\nbody: ab\x1b\n", 4, 9),
+])
+def test_control_characters_placed_after_blank_lines(text, line, col):
+    d = error_of(text, "t.yaml")
+    assert (d.line, d.column) == (line, col)

@@ -139,6 +139,22 @@ def test_nested_under_one_but_parent_names_another():
     assert "nested under 'b'" in d["message"] and "'a'" in d["message"]
 
 
+def test_a_broken_tree_is_not_guessed_at():
+    """A duplicate id, or a parent that disagrees with the nesting, stops the tree there: the
+    orphans and cycles that guessing would produce are not reported on top."""
+    [d] = failing("title: t\ncomments:\n  - {id: 1}\n  - {id: 1, parent: 9}\n"
+                  "  - {id: 2, parent: 2}\n")
+    assert "duplicate comment id '1'" in d["message"]
+    [d] = failing("title: t\ncomments:\n  - id: a\n    replies:\n      - {id: b, parent: x}\n"
+                  "  - {id: c, parent: c}\n")
+    assert "nested under 'a'" in d["message"]
+    th = Thread(id="t", slug="t", title="t", path="x.yaml")
+    raws = [tree.Raw(Comment(id="a"), None, None, ("comments", 0)),
+            tree.Raw(Comment(id="b"), 0, "x", ("comments", 0, "replies", 0)),
+            tree.Raw(Comment(id="c"), None, "c", ("comments", 1))]
+    assert len(tree.build(th, raws)) == 1 and th.comments == []
+
+
 def test_nested_and_matching_parent_is_fine():
     t = ok("title: t\ncomments:\n  - id: a\n    replies:\n      - {id: b, parent: a}\n")
     assert t.comment("b").parent == "a"

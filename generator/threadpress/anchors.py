@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import re
 
-_SAFE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*\Z")
 _UNSAFE_CHAR = re.compile(r"[^A-Za-z0-9_.-]|^\.")
 
 
 def encode_id(cid: str) -> str:
-    if _SAFE.match(cid):
-        return cid
+    """A comment id as an anchor or URL path segment, by the rule above."""
     return _UNSAFE_CHAR.sub(lambda m: "".join(f"~{b:02X}" for b in m.group(0).encode()), cid)
 
 

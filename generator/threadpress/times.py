@@ -66,4 +66,5 @@ def _iso(s: str) -> datetime | None:
 
 def iso(t: datetime | None) -> str:
     """An aware UTC time (as to_time makes) written `2024-05-01T12:00:00Z`; "" when unknown."""
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ") if t else ""
+    # not strftime's %Y: glibc writes the year 1 as "1", which is not ISO 8601
+    return f"{t.year:04d}-{t:%m-%dT%H:%M:%S}Z" if t else ""

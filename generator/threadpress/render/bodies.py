@@ -173,21 +173,27 @@ def _text_paragraph(para: str) -> str:
             parts.append("</blockquote>" * (level - depth) if depth < level
                          else "<blockquote>" * (depth - level))
             level = depth
-        lines.append(_linkify(html.escape(m.group(2), quote=False)))
+        lines.append(_linkify(m.group(2)))
     flush()
     parts.append("</blockquote>" * level)
     return "".join(parts)
 
 
-def _linkify(escaped: str) -> str:
-    def link(m: re.Match) -> str:
-        url, tail = _trim(m.group(1))
-        return f'<a href="{url}">{url}</a>{tail}'
-    return re.sub(_URL_RE, link, escaped)
+def _linkify(line: str) -> str:
+    """A line of text, escaped, with bare URLs as links. URLs are found before escaping, so that
+    `<https://e.org/>` ends at `>` rather than running on into `&gt;`."""
+    out, done = [], 0
+    for m in re.finditer(_URL_RE, line):
+        url = _trim(m.group(1))
+        escaped = html.escape(url)
+        out += [html.escape(line[done:m.start(1)]), f'<a href="{escaped}">{escaped}</a>']
+        done = m.start(1) + len(url)
+    out.append(html.escape(line[done:]))
+    return "".join(out)
 
 
-def _trim(url: str) -> tuple[str, str]:
-    """Split trailing punctuation off a bare URL, keeping balanced closing parentheses."""
+def _trim(url: str) -> str:
+    """A bare URL without its trailing punctuation, keeping balanced closing parentheses."""
     opened, closed = url.count("("), url.count(")")
     end = len(url)
     while end and url[end - 1] in _TRAILING:
@@ -196,7 +202,7 @@ def _trim(url: str) -> tuple[str, str]:
                 break
             closed -= 1
         end -= 1
-    return url[:end], url[end:]
+    return url[:end]
 
 
 # --- markdown -------------------------------------------------------------------------------
@@ -205,10 +211,10 @@ class _BareUrl(InlineProcessor):
     """Bare http(s) URLs become links, as on every discussion site."""
 
     def handleMatch(self, m: re.Match, data: str):  # noqa: N802 (markdown's API)
-        url, tail = _trim(m.group(1))
+        url = _trim(m.group(1))
         el = etree.Element("a", {"href": url})
         el.text = url
-        return el, m.start(0), m.end(0) - len(tail)
+        return el, m.start(0), m.start(0) + len(url)  # the trimmed punctuation stays text
 
 
 def _new_markdown() -> markdown.Markdown:
