@@ -340,8 +340,8 @@ def test_fast_path_declines_markdown_syntax(text):
 
 def test_render_cache_serves_repeats_and_stays_bounded(monkeypatch):
     rendered = []
-    real = bodies._text
-    monkeypatch.setattr(bodies, "_text", lambda t: rendered.append(t) or real(t))
+    real = bodies.text_html
+    monkeypatch.setattr(bodies, "text_html", lambda t: rendered.append(t) or real(t))
     monkeypatch.setattr(bodies, "CACHE_SIZE", 3)
     for body in ["a", "b", "a", "c", "d", "e", "a"]:
         assert parse(render(body, "text", NONE)).find("p").text == body
