@@ -42,6 +42,9 @@ class Config:
     per_page: int = _setting(30, "threads per index page")
     cname: str = _setting("", "writes CNAME for a custom domain (a host name)")
     offline: bool = _setting(False, "links end in index.html: the site browses from the disk")
+    anonymize_authors: bool = _setting(False, "authors under stable pseudonyms (keyed with "
+                                              ".threadpress/secret)")
+    rewrite_links: bool = _setting(True, "links to threads the archive holds lead to its copy")
     params: dict[str, Any] = _setting(doc="anything, passed to themes as site.params",
                                       default_factory=dict)
 

@@ -16,7 +16,7 @@ from .times import EPOCH_MAX, EPOCH_MIN, ISO_TIME, to_time  # noqa: F401 (part o
 
 SUFFIXES = (".yaml", ".yml", ".json")
 THREAD_KEYS = {"title", "id", "slug", "url", "source", "author", "created", "points", "tags",
-               "body", "format", "sort", "comments"}
+               "body", "format", "sort", "comments", "aliases"}
 MAX_EXTRA_DEPTH = 100   # nesting allowed in the values of unknown keys
 COMMENT_KEYS = {"id", "author", "created", "edited", "score", "body", "format", "deleted", "dead",
                 "url", "replies", "parent"}
@@ -215,6 +215,7 @@ class _Checker:
             body=self.text(doc, "body", ()) or "",
             format=self.choice(doc, "format", (), FORMATS) or "markdown",
             sort=self.choice(doc, "sort", (), SORTS),
+            aliases=self.aliases(doc),
             extra=self.extra(doc, THREAD_KEYS, ()),
         )
         self.comments(doc.get("comments"), ("comments",))
@@ -308,16 +309,31 @@ class _Checker:
         v = d.get("slug")
         if v is None:
             return default
+        return self.path(v, ("slug",)) or default
+
+    def path(self, v: Any, at: Field) -> str | None:
+        """A slug-like URL path (a slug, an alias), or None after reporting why not."""
         if not isinstance(v, str):
-            self.error(("slug",), f"expected a string, found {_kind(v)}")
-            return default
+            self.error(at, f"expected a string, found {_kind(v)}")
+            return None
         parts = v.strip("/").split("/")
         bad = [p for p in parts if p in ("", ".", "..") or "\\" in p
                or any(ord(ch) < 32 for ch in p)]
         if bad:
-            self.error(("slug",), f"{v!r} is not a safe URL path (no empty, '.' or '..' parts)")
-            return default
+            self.error(at, f"{v!r} is not a safe URL path (no empty, '.' or '..' parts)")
+            return None
         return "/".join(parts)
+
+    def aliases(self, d: dict) -> list[str]:
+        """Old slugs of the thread: each becomes a redirect to it."""
+        v = d.get("aliases")
+        if v is None:
+            return []
+        if not isinstance(v, list):
+            self.error(("aliases",), f"expected a list of old slugs, found {_kind(v)}")
+            return []
+        out = [self.path(a, ("aliases", i)) for i, a in enumerate(v)]
+        return [a for a in out if a is not None]
 
     def integer(self, d: dict, key: str, path: Field) -> int | None:
         v = d.get(key)
