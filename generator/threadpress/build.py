@@ -25,6 +25,8 @@ from .errors import Diagnostic, ThreadpressError, report
 from .load import content_walk, display_path, place
 from .model import Summary
 from .progress import Progress
+from .pseudonyms import load_secret
+from .redactions import load_redactions
 from .theme import resolve_theme
 from .write import Output, Staging, locked
 
@@ -79,7 +81,8 @@ def build_outcome(site: Path, output: Path, base_url: str | None = None,
     resolved = resolve_theme(site, config.theme)
     # links leaving the theme are warned about here, once, with the build's other diagnostics
     diags = diags + sitefs.theme_problems((*resolved.template_dirs, *resolved.static_dirs))
-    spec = tasks.make_spec(config, resolved)
+    spec = tasks.make_spec(config, resolved, load_redactions(site),
+                           load_secret(site) if config.anonymize_authors else b"")
     out = Output(output)
     out.lock_path = state.state_file(site, out.path).with_suffix(".lock")
     with locked(out, quiet):
@@ -115,8 +118,10 @@ def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: b
         entries = _entries(plan, previous, results, outcome)
         if any(not d.warning for d in outcome.diagnostics):
             return outcome
-        clashes = place(routes.collisions((e.summary.slug, e.summary.file)
-                                          for e in entries.values()))
+        clashes = place(routes.collisions(
+            ((e.summary.slug, e.summary.file) for e in entries.values()),
+            ((a, e.summary.file, i) for e in entries.values()
+             for i, a in enumerate(e.summary.aliases))))
         outcome.diagnostics.extend(clashes or [d for r in results for d in r.failures])
         if any(not d.warning for d in outcome.diagnostics):
             return outcome
@@ -215,6 +220,9 @@ def _entries(plan: _Plan, previous: state.State, results: list[tasks.Result],
     entries = {rel: previous.threads[rel] for rel in plan.kept}
     for r in results:
         outcome.diagnostics.extend(r.diagnostics)
+        old = previous.threads.get(r.rel)
+        if r.summary is not None and old is not None:
+            outcome.diagnostics.extend(place(moved_warning(old.summary, r.summary)))
         if r.summary is not None:
             entries[r.rel] = state.Entry(r.stat, r.hash, r.summary, r.entries, r.files, r.bytes,
                                          [d for d in r.diagnostics if d.warning])
@@ -234,8 +242,20 @@ def _moves(kept: list[str], previous: state.State, entries: dict[str, state.Entr
     for rel in kept:
         old = previous.threads[rel]
         folder = routes.slug_dir(old.summary.slug).rstrip("/")
-        moves += old.entries if folder in holding else [folder]
+        # an alias's redirects live outside the thread's folder: they move one by one
+        moves += old.entries if folder in holding else [folder] + [
+            e for e in old.entries if not e.startswith(folder + "/")]
     return moves
+
+
+def moved_warning(old: Summary, new: Summary) -> list[Diagnostic]:
+    """A thread whose slug changed since the last build, without an alias for the old one."""
+    if old.slug == new.slug or old.slug in new.aliases:
+        return []
+    return [Diagnostic(f"the slug changed from {old.slug!r} to {new.slug!r} since the last "
+                       f"build, so links to {old.slug}/ now break; add `aliases: [{old.slug}]` "
+                       "to this file to keep them working", new.file, field=("slug",),
+                       warning=True)]
 
 
 def _site_pages(threads: list[Summary], spec: tasks.Spec, stage: Staging, build_id: str) -> None:
@@ -243,7 +263,7 @@ def _site_pages(threads: list[Summary], spec: tasks.Spec, stage: Staging, build_
 
     config, theme = spec.config, spec.theme
     r = tasks.renderer(spec)
-    ordered = views.sort_threads(threads, config.index_order)
+    ordered = views.sort_threads([t for t in threads if not t.removed], config.index_order)
     stage.write(routes.MARKER, state.marker_text(build_id))
     for path, text in pages.index_pages(r, ordered):
         stage.write(path, text)

@@ -110,6 +110,8 @@ class Summary:
     tags: tuple[str, ...] = ()
     count: int = 0                # comments
     updated: datetime | None = None   # the newest comment's time (or the thread's)
+    aliases: tuple[str, ...] = ()     # old slugs: each has redirect pages
+    removed: bool = False             # taken down: its address serves a notice, no index entry
 
     @property
     def href(self) -> str:

@@ -26,7 +26,7 @@ from .model import Summary
 from .routes import MARKER
 
 STATE_DIR = ".threadpress"
-FORMAT = 1
+FORMAT = 2
 RACY_NS = 2_000_000_000   # file times coarser than this are not trusted to tell two versions apart
 
 
@@ -147,6 +147,7 @@ def _entry(raw: dict[str, Any]) -> Entry:
     for key in ("created", "updated"):
         s[key] = datetime.fromisoformat(s[key]) if s[key] else None
     s["tags"] = tuple(s["tags"])
+    s["aliases"] = tuple(s.get("aliases", ()))
     known = {f.name for f in fields(Summary)}
     if set(s) != known:
         raise KeyError("summary fields")

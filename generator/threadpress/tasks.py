@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__, routes, sitefs
+from . import __version__, pseudonyms, redactions, routes, sitefs
 from .config import Config
 from .errors import Diagnostic, ThreadpressError
 from .load import load_bytes
@@ -40,6 +40,8 @@ class Spec:
     config: Config
     theme: Theme
     key: str
+    redactions: redactions.Redactions = field(default_factory=redactions.Redactions)
+    secret: bytes = b""           # the pseudonym key, when anonymize_authors is on
 
 
 @dataclass(frozen=True)
@@ -67,14 +69,19 @@ class Result:
     bytes: int = 0
 
 
-def make_spec(config: Config, theme: Theme) -> Spec:
-    """The spec and its key: the config, every theme file a template can reach, the code."""
+def make_spec(config: Config, theme: Theme,
+              takedowns: redactions.Redactions | None = None, secret: bytes = b"") -> Spec:
+    """The spec and its key: the config, every theme file a template can reach, the code, the
+    redactions and (a hash of) the pseudonym secret. A takedown re-renders every thread: an
+    author's name may appear in any thread's text, and takedowns are rare."""
+    takedowns = takedowns or redactions.Redactions()
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{__version__}\0{[(f.name, getattr(config, f.name)) for f in fields(config)]!r}"
              .encode("utf-8", "surrogateescape"))
+    h.update(f"\0{takedowns.digest}\0".encode() + hashlib.sha256(secret).digest())
     for folder in (*theme.template_dirs, *theme.static_dirs, builtin_themes(), _code()):
         _hash_tree(h, folder)
-    return Spec(config, theme, h.hexdigest())
+    return Spec(config, theme, h.hexdigest(), takedowns, secret)
 
 
 def _code() -> Path:
@@ -132,8 +139,12 @@ def _run(task: Task) -> Result:
         return result
     from .render import views
 
+    redactions.apply(thread, task.spec.redactions)
+    if task.spec.secret:
+        pseudonyms.anonymize(thread, task.spec.secret)
     result.summary = views.summary(thread)
-    if routes.collisions([(thread.slug, task.name)]):
+    if routes.collisions([(thread.slug, task.name)],
+                         [(a, task.name, i) for i, a in enumerate(thread.aliases)]):
         return result   # a slug on a site route: reported with every other clash
     try:
         result.files, result.bytes = _write_pages(renderer(task.spec), thread, Path(task.stage))
@@ -141,6 +152,8 @@ def _run(task: Task) -> Result:
         result.failures.extend(e.diagnostics)
     result.entries = routes.thread_entries(
         thread.slug, task.spec.config.comment_pages and bool(thread.comments))
+    for alias in thread.aliases:
+        result.entries += routes.alias_entries(alias)[:1 + bool(thread.comments)]
     return result
 
 

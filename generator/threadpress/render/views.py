@@ -18,7 +18,7 @@ from ..anchors import anchor
 from ..model import Comment, Summary, Thread
 from . import bodies
 
-DELETED, ANONYMOUS = "[deleted]", "anonymous"
+DELETED, ANONYMOUS, REMOVED = "[deleted]", "anonymous", "[removed]"
 INDENT_CAP = 12   # visual indentation stops growing here; the depth number stays visible
 GROUP_CAP = 12    # collapsible groups nest at most this deep, so HTML nesting stays bounded
 
@@ -100,7 +100,10 @@ def excerpt(html_text: str, limit: int = EXCERPT_CHARS) -> str:
 
 
 def author_name(c: Comment) -> str:
-    """The author's name; DELETED for a deleted comment, ANONYMOUS for one with no author."""
+    """The author's name; REMOVED for a comment taken down (redactions.yaml), DELETED for a
+    deleted comment, ANONYMOUS for one with no author."""
+    if c.removed is not None:
+        return REMOVED
     if c.deleted:
         return DELETED
     return c.author or ANONYMOUS
@@ -175,6 +178,9 @@ def thread_view(thread: Thread) -> ThreadView:
 
 def summary(thread: Thread) -> Summary:
     """What site pages need of a thread: small, picklable, kept in the build state."""
+    if thread.removed is not None:   # nothing of it is kept but its routes
+        return Summary(slug=thread.slug, file=thread.path, id=thread.id, title="",
+                       aliases=tuple(thread.aliases), removed=True)
     url = safe_url(thread.url)
     times = [c.created for c in thread.comments if c.created]
     return Summary(
@@ -182,7 +188,8 @@ def summary(thread: Thread) -> Summary:
         source=safe_url(thread.source), domain=domain(url), author=thread.author,
         created=thread.created, points=thread.points, tags=tuple(thread.tags),
         count=len(thread.comments), updated=max(times + ([thread.created] if thread.created else []),
-                                                default=None))
+                                                default=None),
+        aliases=tuple(thread.aliases))
 
 
 def _groups(views: list[CommentView]) -> None:
