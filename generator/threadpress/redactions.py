@@ -232,7 +232,7 @@ def _quote_scrubber(bodies: list[str]) -> Callable[[str], str] | None:
     more than a common phrase) with "[removed]"."""
     units = set()
     for body in bodies:
-        for part in _SENTENCE.split(_HTML_TAG.sub(" ", body)):
+        for part in _SENTENCE.split(_HTML_TAG.sub("\n", body)):   # tags end a unit too
             part = part.strip().lstrip("> ").strip()
             if len(part) >= QUOTE_MIN:
                 units.add(part)
