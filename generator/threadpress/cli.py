@@ -116,10 +116,15 @@ threadpress's source (linked from https://pypi.org/project/threadpress/)
 
 
 def _init(args: argparse.Namespace) -> int:
+    from .pseudonyms import make_secret, secret_path
     from .scaffold import WORKFLOW, create_site
 
     for path in create_site(Path(args.dir), force=args.force):
         print(path)
+    secret = secret_path(Path(args.dir))
+    if not secret.exists():   # never replaced, even with --force: pseudonyms would change
+        make_secret(Path(args.dir))
+        print(secret)
     if not re.fullmatch(r"\d+(\.\d+)*", __version__):  # a dev or local build
         print(f"note: threadpress {__version__} is not a release, so the pin in {WORKFLOW} "
               "will not install; follow the development branch instead "
