@@ -34,6 +34,7 @@ class Loaded:
         path: str
         comments: int
         deepest: int          # the longest chain of replies, counting the top-level comment
+        aliases: tuple[str, ...] = ()
 
     threads: list[Thread] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -99,11 +100,13 @@ def _load_files(content_dir: Path, sort: str, result: Loaded, keep: bool) -> Non
         result.diagnostics.extend(diags)
         if thread is not None:
             result.loaded.append(Loaded.Brief(thread.slug, thread.path, len(thread.comments),
-                                              thread.max_depth + 1))
+                                              thread.max_depth + 1, tuple(thread.aliases)))
             if keep:
                 result.threads.append(thread)
     # two threads on one path: the same rule, from the same module, as the build's
-    clashes = place(routes.collisions((b.slug, b.path) for b in result.loaded))
+    clashes = place(routes.collisions(((b.slug, b.path) for b in result.loaded),
+                                      ((a, b.path, i) for b in result.loaded
+                                       for i, a in enumerate(b.aliases))))
     if clashes:
         result.diagnostics.extend(clashes)
         bad = {d.file for d in clashes}

@@ -124,8 +124,10 @@ def alias_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
         yield _redirect(r, routes.thread_page(alias), here)
         for c in thread.comments:
             page = routes.comment_page(alias, c.id)
-            yield _redirect(r, page, routes.comment_page(thread.slug, c.id)
-                            if r.config.comment_pages else here, anchor(c.id))
+            if r.config.comment_pages:
+                yield _redirect(r, page, routes.comment_page(thread.slug, c.id))
+            else:
+                yield _redirect(r, page, here, anchor(c.id))
 
 
 def _redirect(r: Renderer, page: str, target: str, fragment: str = "") -> tuple[str, str]:
