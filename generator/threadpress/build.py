@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
-from . import routes, sitefs, state, tasks
+from . import crosslinks, routes, sitefs, state, tasks
 from .config import Config, load_config, override
 from .errors import Diagnostic, ThreadpressError, report
 from .load import content_walk, display_path, place
@@ -114,10 +114,12 @@ def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: b
     progress = Progress(len(plan.changed), quiet)
     stage_dir = out.new_folder("staging")
     try:
-        results = _run(plan, content, stage_dir, spec, jobs, progress)
+        links = _links_file(where, previous.threads, spec)
+        results = _run(plan, content, stage_dir, spec, jobs, progress, links)
         entries = _entries(plan, previous, results, outcome)
         if any(not d.warning for d in outcome.diagnostics):
             return outcome
+        results += _relink(plan, entries, content, stage_dir, spec, jobs, where, outcome)
         clashes = place(routes.collisions(
             ((e.summary.slug, e.summary.file) for e in entries.values()),
             ((a, e.summary.file, i) for e in entries.values()
@@ -181,9 +183,9 @@ def _unchanged(outcome: Outcome, previous: state.State) -> Outcome:
 
 
 def _run(plan: _Plan, content: Path, stage: Path, spec: tasks.Spec, jobs: int | None,
-         progress: Progress) -> list[tasks.Result]:
+         progress: Progress, links: tuple[str, str] = ("", "")) -> list[tasks.Result]:
     work = [tasks.Task(rel, str(path), display_path(path), str(PurePosixPath(rel).with_suffix("")),
-                       str(stage), spec) for rel, path in plan.changed]
+                       str(stage), spec, links) for rel, path in plan.changed]
     jobs = jobs or os.cpu_count() or 1
     size = sum(p.stat().st_size for _, p in plan.changed)
     results = []
@@ -225,11 +227,47 @@ def _entries(plan: _Plan, previous: state.State, results: list[tasks.Result],
             outcome.diagnostics.extend(place(moved_warning(old.summary, r.summary)))
         if r.summary is not None:
             entries[r.rel] = state.Entry(r.stat, r.hash, r.summary, r.entries, r.files, r.bytes,
-                                         [d for d in r.diagnostics if d.warning])
+                                         [d for d in r.diagnostics if d.warning],
+                                         r.provides, r.wants, r.link_digest)
     for rel in plan.kept:
         outcome.diagnostics.extend(entries[rel].warnings)
     outcome.rendered = len(results)
     return entries
+
+
+def _links_file(where: Path, threads: dict[str, state.Entry], spec: tasks.Spec
+                ) -> tuple[str, str]:
+    """The archive map as the threads (of the last build) give it, saved for the tasks."""
+    if not spec.config.rewrite_links:
+        return "", ""
+    path = where.with_suffix(".links.json")
+    targets = crosslinks.build_map((e.summary.slug, e.provides) for e in threads.values())
+    return str(path), crosslinks.save_map(path, targets)
+
+
+def _relink(plan: _Plan, entries: dict[str, state.Entry], content: Path, stage: Path,
+            spec: tasks.Spec, jobs: int | None, where: Path, outcome: Outcome
+            ) -> list[tasks.Result]:
+    """Render again the threads whose links into the archive resolve differently under the
+    map of this build's threads than under the map they were made with (a thread they link to
+    was added, removed or moved). Rare, and at most one more round: the map comes from the
+    thread files alone, never from what was rendered."""
+    if not spec.config.rewrite_links:
+        return []
+    links = _links_file(where, entries, spec)
+    targets = crosslinks.load_map(*links).targets
+    stale = sorted(rel for rel, e in entries.items()
+                   if e.wants and crosslinks.current_digest(e.wants, targets) != e.link_digest)
+    if not stale:
+        return []
+    kept = set(plan.kept) - set(stale)
+    plan.kept[:] = [rel for rel in plan.kept if rel in kept]
+    again = _Plan([(rel, content / rel) for rel in stale], [], {})
+    results = _run(again, content, stage, spec, jobs, Progress(0, True), links)
+    rendered = outcome.rendered
+    entries.update(_entries(again, state.State(), results, Outcome()))
+    outcome.rendered = rendered + len(set(stale) - {rel for rel, _ in plan.changed})
+    return results
 
 
 def _moves(kept: list[str], previous: state.State, entries: dict[str, state.Entry]) -> list[str]:

@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__, pseudonyms, redactions, routes, sitefs
+from . import __version__, crosslinks, pseudonyms, redactions, routes, sitefs
 from .config import Config
 from .errors import Diagnostic, ThreadpressError
 from .load import load_bytes
@@ -52,6 +52,7 @@ class Task:
     slug: str         # the slug its path gives (the file may set another)
     stage: str        # the staging folder to write into
     spec: Spec
+    links: tuple[str, str] = ("", "")   # the archive map's file and digest (crosslinks.py)
 
 
 @dataclass
@@ -67,6 +68,9 @@ class Result:
     stat: tuple[int, int, int] = (0, 0, 0)
     files: int = 0
     bytes: int = 0
+    provides: list[tuple[str, str]] = field(default_factory=list)   # see crosslinks.py
+    wants: list[str] = field(default_factory=list)
+    link_digest: str = ""
 
 
 def make_spec(config: Config, theme: Theme,
@@ -140,16 +144,23 @@ def _run(task: Task) -> Result:
     from .render import views
 
     redactions.apply(thread, task.spec.redactions)
+    rewrite = task.spec.config.rewrite_links and thread.removed is None
+    if rewrite:
+        result.provides = crosslinks.provides(thread)
     if task.spec.secret:
         pseudonyms.anonymize(thread, task.spec.secret)
     result.summary = views.summary(thread)
     if routes.collisions([(thread.slug, task.name)],
                          [(a, task.name, i) for i, a in enumerate(thread.aliases)]):
         return result   # a slug on a site route: reported with every other clash
+    archive = crosslinks.load_map(*task.links).for_thread() if rewrite else None
     try:
-        result.files, result.bytes = _write_pages(renderer(task.spec), thread, Path(task.stage))
+        result.files, result.bytes = _write_pages(renderer(task.spec), thread, Path(task.stage),
+                                                  archive)
     except ThreadpressError as e:
         result.failures.extend(e.diagnostics)
+    if archive is not None:
+        result.wants, result.link_digest = sorted(archive.wanted), archive.digest()
     result.entries = routes.thread_entries(
         thread.slug, task.spec.config.comment_pages and bool(thread.comments))
     for alias in thread.aliases:
@@ -157,7 +168,8 @@ def _run(task: Task) -> Result:
     return result
 
 
-def _write_pages(r: "pages.Renderer", thread, root: Path) -> tuple[int, int]:
+def _write_pages(r: "pages.Renderer", thread, root: Path,
+                 archive: "crosslinks.Archive | None") -> tuple[int, int]:
     from .render import pages
 
     stage = Staging(root)
@@ -166,7 +178,7 @@ def _write_pages(r: "pages.Renderer", thread, root: Path) -> tuple[int, int]:
     # with rendering the next page (the GIL is released during those system calls).
     with ThreadPoolExecutor(max_workers=IO_THREADS) as io:
         pending: deque = deque()
-        for path, text in pages.thread_pages(r, thread):
+        for path, text in pages.thread_pages(r, thread, archive):
             raw = text.encode("utf-8")
             files, size = files + 1, size + len(raw)
             pending.append(io.submit(stage.write, path, raw))

@@ -18,6 +18,7 @@ from ..config import Config
 from ..errors import ThreadpressError
 from ..theme import Theme, builtin_themes, resolve_theme  # noqa: F401 (part of this API)
 from ..anchors import anchor
+from ..crosslinks import Archive
 from ..model import Summary, Thread
 from ..times import iso
 from . import bodies, themefs, views
@@ -107,14 +108,15 @@ def plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
-def thread_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
+def thread_pages(r: Renderer, thread: Thread, archive: Archive | None = None
+                 ) -> Iterator[tuple[str, str]]:
     """(path, text) for a thread's page, its JSON, when enabled its comment pages, and the
     redirects of its aliases; a removed thread's addresses serve a notice instead."""
     yield from alias_pages(r, thread)
     if thread.removed is not None:
         yield from removed_pages(r, thread)
         return
-    yield from _thread_pages(r, thread)
+    yield from _thread_pages(r, thread, archive)
 
 
 def alias_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
@@ -154,8 +156,9 @@ def removed_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
         {"slug": thread.slug, "removed": thread.removed or True}, ensure_ascii=False) + "\n"
 
 
-def _thread_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
-    view = views.thread_view(thread)
+def _thread_pages(r: Renderer, thread: Thread, archive: Archive | None
+                  ) -> Iterator[tuple[str, str]]:
+    view = views.thread_view(thread, archive, r.config.comment_pages)
     slug = thread.slug
     page = routes.thread_page(slug)
     snippets = [r.comment_html(v, view, "") for v in view.comments]

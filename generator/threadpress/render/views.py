@@ -13,8 +13,9 @@ from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup
 
-from .. import routes
+from .. import crosslinks, routes
 from ..anchors import anchor
+from ..crosslinks import Archive
 from ..model import Comment, Summary, Thread
 from . import bodies
 
@@ -137,7 +138,10 @@ def domain(url: str | None) -> str | None:
     return host[4:] if host.startswith("www.") else host or None
 
 
-def thread_view(thread: Thread) -> ThreadView:
+def thread_view(thread: Thread, archive: Archive | None = None, comment_pages: bool = True
+                ) -> ThreadView:
+    """The thread as templates see it; with an `archive`, links to archived items lead to
+    their copies (and the archive records what was looked up)."""
     url = safe_url(thread.url)
     view = ThreadView(t=thread, html=Markup(""), url=url, source=safe_url(thread.source),
                       domain=domain(url), comments=[], count=len(thread.comments))
@@ -152,6 +156,8 @@ def thread_view(thread: Thread) -> ThreadView:
         links: list[str] = []
         # a deleted comment may keep its text (Reddit keeps it when only the account is gone)
         html = bodies.render(c.body, c.format, known, links) if c.body else ""
+        if archive is not None and html:
+            html = crosslinks.rewrite(html, thread.slug, archive, comment_pages)
         for target in dict.fromkeys(links):
             if target != c.id:
                 quoted.setdefault(target, []).append(c.id)
@@ -171,7 +177,10 @@ def thread_view(thread: Thread) -> ThreadView:
     for target, sources in quoted.items():
         views[thread.positions[target]].quoted_by = [refs[thread.positions[s]] for s in sources]
     _groups(views)
-    view.html = Markup(bodies.render(thread.body, thread.format, known))
+    opening = bodies.render(thread.body, thread.format, known)
+    if archive is not None:
+        opening = crosslinks.rewrite(opening, thread.slug, archive, comment_pages)
+    view.html = Markup(opening)
     view.comments = views
     return view
 
