@@ -167,6 +167,8 @@ def test_a_bad_redactions_file_is_an_error_naming_line_and_field(tmp_path, capsy
     assert d["path"].endswith("redactions.yaml") and d["kind"] == "error"
     assert (d["line"], d["column"]) == where and message in d["message"]
     assert "Traceback" not in "\n".join(err)
+    assert main(["check", str(root)]) == 1
+    assert parse_diagnostic(capsys.readouterr().err.splitlines()[0]) == d
 
 
 def test_a_new_takedown_reaches_pages_already_built(tmp_path):
@@ -178,3 +180,16 @@ def test_a_new_takedown_reaches_pages_already_built(tmp_path):
     page = parse_file(root / "output" / "plain" / "index.html")
     assert "ZEBRA-PAYLOAD" not in page.text
     assert page.find("article", id=anchor("2")).find(cls="body").text.strip() == "Removed."
+
+
+def test_entries_that_name_nothing_are_warnings_naming_their_line(tmp_path, capsys):
+    root = make_site(tmp_path / "s", {"plain.yaml": THREAD})
+    (root / "redactions.yaml").write_text(
+        "comments:\n  - {thread: plain, id: '2'}\n  - {thread: plain, id: '99'}\n"
+        "threads:\n  - {thread: typo/slug}\n")
+    assert main(["build", str(root), "-q"]) == 0
+    found = sorted((d["line"], d["field"], d["message"]) for d in map(
+        parse_diagnostic, capsys.readouterr().err.splitlines()))
+    assert [(line, field) for line, field, _ in found] == [(3, "comments[1]"), (5, "threads[0]")]
+    assert "no comment '99'" in found[0][2] and "'typo/slug'" in found[1][2]
+    assert main(["build", str(root), "-q", "--strict"]) == 1

@@ -26,7 +26,7 @@ from .load import content_walk, display_path, place
 from .model import Summary
 from .progress import Progress
 from .pseudonyms import load_secret
-from .redactions import load_redactions
+from .redactions import load_redactions, unmatched
 from .theme import resolve_theme
 from .write import Output, Staging, locked
 
@@ -127,6 +127,8 @@ def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: b
         outcome.diagnostics.extend(clashes or [d for r in results for d in r.failures])
         if any(not d.warning for d in outcome.diagnostics):
             return outcome
+        outcome.diagnostics += unmatched(spec.redactions, {n for e in entries.values()
+                                                           for n in (e.summary.slug, e.summary.id)})
         build_id = state.build_id(spec.key, entries)
         stage = Staging(stage_dir)
         _site_pages([e.summary for e in entries.values()], spec, stage, build_id)

@@ -137,12 +137,17 @@ def _init(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from .config import Config, load_config
     from .load import load_content
+    from .redactions import load_redactions
 
     site = Path(args.site)
     try:
         config, diags = load_config(site)
     except ThreadpressError as e:  # still check the content, with the default settings
         config, diags = Config(), e.diagnostics
+    try:
+        load_redactions(site)
+    except ThreadpressError as e:
+        diags = diags + e.diagnostics
     loaded = load_content(site / "content", config.sort, keep=False)
     diags = diags + loaded.diagnostics
     report(diags)

@@ -38,6 +38,9 @@ class Redactions:
     threads: dict[str, str] = field(default_factory=dict)              # thread → reason
     authors: dict[str, str] = field(default_factory=dict)              # name → reason
     digest: str = ""                                                   # of all of the above
+    file: str = ""
+    # where each thread or comment entry is: (thread) or (thread, id) → (field, line)
+    places: dict[tuple[str, ...], tuple[tuple, tuple[int, int]]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.comments or self.threads or self.authors)
@@ -81,7 +84,34 @@ def load_redactions(site: Path) -> Redactions:
             d.line, d.column = where.get(d.field, (1, 1))
         raise ThreadpressError(diags)
     red_digest = hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16)
-    return Redactions(red.comments, red.threads, red.authors, red_digest.hexdigest())
+    return Redactions(red.comments, red.threads, red.authors, red_digest.hexdigest(), name,
+                      _places(doc, text, name))
+
+
+def _places(doc: dict | None, text: str, name: str
+            ) -> dict[tuple[str, ...], tuple[tuple, tuple[int, int]]]:
+    """Where each thread and comment entry is, for warnings about entries that name nothing."""
+    keys: dict[tuple[str, ...], tuple] = {}
+    for section in ("threads", "comments"):
+        for i, e in enumerate((doc or {}).get(section) or []):
+            thread = str(e["thread"]).strip("/")
+            keys[(thread, str(e["id"])) if section == "comments" else (thread,)] = (section, i)
+    where = locate(text, name, keys.values()) if keys else {}
+    return {k: (at, where.get(at, (1, 1))) for k, at in keys.items()}
+
+
+def unmatched(red: Redactions, names: set[str]) -> list[Diagnostic]:
+    """Warnings for entries naming a thread (by slug or id) that is not in `names`."""
+    seen = {k[0] for k in red.places}
+    return [_warn(red, (thread,) if (thread,) in red.places else
+                  next(k for k in red.places if k[0] == thread),
+                  f"no thread has the slug or id {thread!r}; this entry removes nothing")
+            for thread in sorted(seen - names)]
+
+
+def _warn(red: Redactions, key: tuple[str, ...], message: str) -> Diagnostic:
+    at, (line, column) = red.places.get(key, ((), (1, 1)))
+    return Diagnostic(message, red.file, line, column, field=at, warning=True)
 
 
 def _check(doc: Any, name: str, diags: list[Diagnostic]) -> Redactions:
@@ -146,15 +176,21 @@ def _add(red: Redactions, section: str, e: dict[str, str]) -> None:
 
 # --- applying them ------------------------------------------------------------------------------
 
-def apply(thread: Thread, red: Redactions) -> None:
-    """Remove from one thread, in place, what the redactions name (see the module's doc)."""
+def apply(thread: Thread, red: Redactions) -> list[Diagnostic]:
+    """Remove from one thread, in place, what the redactions name (see the module's doc);
+    returns warnings for comment entries that name no comment of the thread."""
     if not red:
-        return
+        return []
     reason = red.thread_reason(thread)
     if reason is not None:
         thread.removed = reason
-        return
+        return []
     by_id = red.comment_reasons(thread)
+    missing = [_warn(red, (name, cid) if (name, cid) in red.places else (thread.id, cid),
+                     f"thread {thread.slug!r} has no comment {cid!r}; this entry removes nothing")
+               for name in dict.fromkeys((thread.id, thread.slug))
+               for cid in red.comments.get(name, {})
+               if cid not in thread.positions]
     gone: list[str] = []
     for c in thread.comments:
         why = by_id.get(c.id)
@@ -172,6 +208,7 @@ def apply(thread: Thread, red: Redactions) -> None:
         rewrite_texts(thread, scrub)
     if red.names is not None:
         drop_urls(thread, red.names)
+    return missing
 
 
 def drop_urls(thread: Thread, names: re.Pattern) -> None:

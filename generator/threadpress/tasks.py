@@ -143,7 +143,7 @@ def _run(task: Task) -> Result:
         return result
     from .render import views
 
-    redactions.apply(thread, task.spec.redactions)
+    result.diagnostics += redactions.apply(thread, task.spec.redactions)
     rewrite = task.spec.config.rewrite_links and thread.removed is None
     if rewrite:
         result.provides = crosslinks.provides(thread)
