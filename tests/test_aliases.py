@@ -112,3 +112,13 @@ def test_a_changed_slug_warns_and_says_which_alias_to_add(tmp_path, capsys):
     (site / "content" / "t.yaml").write_text("title: T\nslug: third\naliases: [second]\n")
     assert build_site(site, quiet=True) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_a_moved_file_warns_too(tmp_path, capsys):
+    site = make_site(tmp_path / "s", {"hn/42.yaml": "title: T\nid: '42'\n"})
+    assert build_site(site, quiet=True) == 0
+    capsys.readouterr()
+    (site / "content" / "hn" / "42.yaml").rename(site / "content" / "better.yaml")
+    assert build_site(site, quiet=True) == 0
+    d = parse_diagnostic(capsys.readouterr().err.splitlines()[0])
+    assert d["path"].endswith("better.yaml") and "aliases: [hn/42]" in d["message"]

@@ -222,9 +222,12 @@ def _entries(plan: _Plan, previous: state.State, results: list[tasks.Result],
              outcome: Outcome) -> dict[str, state.Entry]:
     """The state entry of every thread file: reused ones as they were, rendered ones anew."""
     entries = {rel: previous.threads[rel] for rel in plan.kept}
+    # a file moved (or renamed) since the last build is known by its thread's id
+    current = {r.rel for r in results} | set(plan.kept)
+    gone = {e.summary.id: e for rel, e in previous.threads.items() if rel not in current}
     for r in results:
         outcome.diagnostics.extend(r.diagnostics)
-        old = previous.threads.get(r.rel)
+        old = previous.threads.get(r.rel) or (gone.get(r.summary.id) if r.summary else None)
         if r.summary is not None and old is not None:
             outcome.diagnostics.extend(place(moved_warning(old.summary, r.summary)))
         if r.summary is not None:
