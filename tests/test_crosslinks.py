@@ -113,3 +113,11 @@ def test_an_unrelated_new_thread_renders_nothing_else(tmp_path, capsys):
     (site / "content" / "new.yaml").write_text("title: New\n")
     assert build_site(site) == 0
     assert "(1 rendered, 2 reused)" in capsys.readouterr().err
+
+
+def test_a_thread_about_an_archived_item_links_to_it_from_its_header(tmp_path):
+    about = "title: About\nurl: https://news.ycombinator.com/item?id=200\n"
+    site = make_site(tmp_path / "s", {"about.yaml": about, "other.yaml": OTHER})
+    assert build_site(site, quiet=True) == 0
+    assert _links(site / "output" / "about" / "index.html") == [
+        ("../elsewhere/other/", "https://news.ycombinator.com/item?id=200")]

@@ -89,7 +89,7 @@ def url_key(url: str | None) -> str | None:
 
 def provides(thread: Thread) -> list[tuple[str, str]]:
     """(key, comment id or "") of every item the thread holds that a link could name."""
-    own = url_key(thread.source) or url_key(thread.url)
+    own = url_key(thread.source)   # not `url`: that is what the thread is about
     out: list[tuple[str, str]] = [(own, "")] if own else []
     hn = own is not None and own.startswith("hn:")
     for c in thread.comments:

@@ -76,6 +76,7 @@ class ThreadView:
     domain: str | None
     comments: list[CommentView]
     count: int                    # comments, deleted ones included: they keep their place
+    archived: str | None = None   # `url` as a link to its archived copy, from the thread page
 
     @property
     def slug(self) -> str:
@@ -180,6 +181,9 @@ def thread_view(thread: Thread, archive: Archive | None = None, comment_pages: b
     opening = bodies.render(thread.body, thread.format, known)
     if archive is not None:
         opening = crosslinks.rewrite(opening, thread.slug, archive, comment_pages)
+        target = archive.resolve(url) if url else None
+        if target is not None and target[0] != thread.slug:
+            view.archived = crosslinks.archived_href(thread.slug, target, comment_pages)
     view.html = Markup(opening)
     view.comments = views
     return view
