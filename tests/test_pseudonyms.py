@@ -110,3 +110,14 @@ def test_without_the_setting_names_stay(site):
     assert build_site(site, quiet=True) == 0
     assert _authors(site / "output" / "two" / "index.html") == ["grace_h"]
     assert not secret_path(site).exists()
+
+
+def test_the_board_theme_shows_pseudonyms_in_its_reply_markers_too(site):
+    (site / "threadpress.yaml").write_text("anonymize_authors: true\ntheme: board\n")
+    assert build_site(site, quiet=True) == 0
+    secret = secret_path(site).read_bytes().strip()
+    page = parse_file(site / "output" / "one" / "index.html")
+    names = [el.text for el in page.find_all(cls="name")]
+    assert names == [pseudonym(n, secret) for n in ("ada_lovelace", "grace_h", "ada_lovelace")]
+    for path in (site / "output" / "one").rglob("*.html"):
+        assert not [n for n in NAMES if n in path.read_text(encoding="utf-8")], path

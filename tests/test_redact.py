@@ -72,7 +72,7 @@ comments:
   - {thread: plain, id: "2", reason: "removed at the author's request"}
 threads:
   - {thread: forum/drama}
-  - {thread: "777", reason: legal}
+  - {thread: "777", reason: "<b onmouseover=alert(1)>legal</b>"}
 authors:
   - {name: eve_z3, reason: "author's request"}
 """
@@ -135,7 +135,8 @@ def test_removed_threads_serve_a_notice_at_every_address_and_leave_the_index(sit
         assert doc.find("h1").text == "Removed", page
         assert doc.find("meta", name="robots").attrs["content"] == "noindex"
     notice = parse_file(site / "byid" / "index.html").find("p", cls="removed").text
-    assert notice == "This thread was removed from the archive (legal)."
+    assert notice == "This thread was removed from the archive (<b onmouseover=alert(1)>legal</b>)."
+    assert parse_file(site / "byid" / "index.html").find("b") is None   # text, not markup
     assert json.loads((site / "forum/drama/thread.json").read_text()) == \
         {"slug": "forum/drama", "removed": True}
     index = parse_file(site / "index.html")
