@@ -194,3 +194,33 @@ def test_entries_that_name_nothing_are_warnings_naming_their_line(tmp_path, caps
     assert [(line, field) for line, field, _ in found] == [(3, "comments[1]"), (5, "threads[0]")]
     assert "no comment '99'" in found[0][2] and "'typo/slug'" in found[1][2]
     assert main(["build", str(root), "-q", "--strict"]) == 1
+
+
+SCHEMA = Path(__file__).resolve().parents[1] / "generator/threadpress/schema/redactions.schema.json"
+
+
+@pytest.mark.parametrize("text, ok", [
+    (REDACTIONS, True), ("", True), ("comments:\n", True),
+    ("comments:\n  - {thread: a}\n", False),
+    ("comments:\n  - {thread: a, id: 1, why: x}\n", False),
+    ("threads: {thread: a}\n", False),
+    ("authors:\n  - {name: [x]}\n", False),
+    ("authors:\n  - {name: '  '}\n", False),
+    ("people:\n  - {name: x}\n", False),
+    ("- a\n", False),
+])
+def test_the_schema_agrees_with_the_loader(tmp_path, text, ok):
+    import jsonschema
+    import yaml
+
+    from threadpress.errors import ThreadpressError
+    from threadpress.redactions import load_redactions
+
+    validator = jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text()))
+    (tmp_path / "redactions.yaml").write_text(text)
+    try:
+        load_redactions(tmp_path)
+        loader_ok = True
+    except ThreadpressError:
+        loader_ok = False
+    assert (loader_ok, validator.is_valid(yaml.safe_load(text))) == (ok, ok)
