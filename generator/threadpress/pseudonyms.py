@@ -80,12 +80,22 @@ def anonymize(thread: Thread, secret: bytes) -> None:
     for c in thread.comments:
         if c.author:
             c.author = alias[c.author]
-    alts = "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)))
-    # a mention (@name, u/name) or a quote's attribution line (`name wrote:`)
-    mention = re.compile(rf"(?<![\w@/])(@|/?u/)({alts})(?![\w])|(?<![\w@])({alts})(?=\s+wrote\b)")
 
-    def swap(m: re.Match) -> str:
-        return (m.group(1) or "") + alias[m.group(2) or m.group(3)]
+    def mention(m: re.Match) -> str:
+        name = m.group(2)
+        return m.group(1) + alias[name] if name in alias else m.group(0)
 
-    rewrite_texts(thread, lambda s: mention.sub(swap, s))
-    drop_urls(thread, re.compile(rf"(?<![\w])@?(?:{alts})(?![\w])"))
+    def attribution(m: re.Match) -> str:
+        who = m.group(2)
+        name = who if who in alias else next((n for n in alias if who.endswith(" " + n)), None)
+        return m.group(0) if name is None else \
+            m.group(1) + who[: len(who) - len(name)] + alias[name] + m.group(3)
+
+    rewrite_texts(thread, lambda s: _ATTRIBUTION.sub(attribution, _MENTION.sub(mention, s)))
+    drop_urls(thread, alias)
+
+
+# A mention (@name, u/name, /u/name), and a quote's attribution line (`name wrote:`); the
+# names found are replaced only when they are the thread's authors.
+_MENTION = re.compile(r"(?<![\w@/])(@|/?u/)(\w[\w.-]*\w|\w)")
+_ATTRIBUTION = re.compile(r"(?m)^([ \t>]*)([^\n]{1,200}?)(\s+wrote\b)")
