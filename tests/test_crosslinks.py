@@ -9,6 +9,7 @@ from test_build import check_links, make_site
 from threadpress.anchors import anchor
 from threadpress.build import build_site
 from threadpress.crosslinks import url_key
+from threadpress.routes import comment_segment
 
 
 @pytest.mark.parametrize("url, key", [
@@ -29,6 +30,10 @@ from threadpress.crosslinks import url_key
      "mastodon:mastodon.social/111222333"),
     ("https://meta.discourse.org/t/some-topic/12345", "discourse:meta.discourse.org/12345"),
     ("https://meta.discourse.org/t/some-topic/12345/7", "discourse:meta.discourse.org/12345/7"),
+    ("https://lore.kernel.org/git/20240101.abc@example.org/", "mid:20240101.abc@example.org"),
+    ("https://lore.kernel.org/all/20240101.abc%40example.org/T/", "mid:20240101.abc@example.org"),
+    ("https://www.mail-archive.com/search?l=mid&q=x1%40ex.org", "mid:x1@ex.org"),
+    ("https://marc.info/?i=x1@ex.org", "mid:x1@ex.org"),
     ("https://example.org/blog/post", None),
     ("javascript:alert(1)", None),
 ])
@@ -121,3 +126,19 @@ def test_a_thread_about_an_archived_item_links_to_it_from_its_header(tmp_path):
     assert build_site(site, quiet=True) == 0
     assert _links(site / "output" / "about" / "index.html") == [
         ("../elsewhere/other/", "https://news.ycombinator.com/item?id=200")]
+
+
+def test_mailing_list_threads_are_found_by_message_id(tmp_path):
+    mails = """\
+title: A patch
+message_id: root-1@lists.example.org
+comments:
+  - {id: reply-2@lists.example.org, author: a, body: Looks good}
+"""
+    citing = "title: Later\nbody: see https://lore.kernel.org/git/reply-2@lists.example.org/\n"
+    site = make_site(tmp_path / "s", {"patch.yaml": mails, "later.yaml": citing})
+    assert build_site(site, quiet=True) == 0
+    page = parse_file(site / "output" / "later" / "index.html")
+    link = page.find("a", cls="archived")
+    assert link.attrs["href"] == f"../patch/c/{comment_segment('reply-2@lists.example.org')}/"
+    assert check_links(site / "output") == []

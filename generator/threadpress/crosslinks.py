@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
+from urllib.parse import unquote
 
 from . import routes
 from .anchors import anchor
@@ -53,6 +54,10 @@ def _lobsters(m: re.Match) -> str:
     return f"lobsters:c:{c}" if c else f"lobsters:{m['s']}"
 
 
+def _message_id(m: re.Match) -> str:
+    return f"mid:{unquote(m['mid']).strip('<>')}"
+
+
 def _mastodon(m: re.Match) -> str:
     return f"mastodon:{m['host'].lower()}/{m['id']}"
 
@@ -70,6 +75,13 @@ TABLE: list[tuple[str, re.Pattern, Callable[[re.Match], str]]] = [
                             r"(?:#c_(?P<c>[a-z0-9]+))?|c/(?P<c2>[a-z0-9]+))/?"), _lobsters),
     ("mastodon", re.compile(r"https?://(?P<host>[^/]+)/(?:@[^/]+|users/[^/]+/statuses)/"
                             r"(?P<id>\d+)/?"), _mastodon),
+    # mailing lists: archives that find a message by its Message-ID
+    ("mbox", re.compile(r"https?://lore\.kernel\.org/(?:[^/]+/)?(?P<mid>[^/?#]+(?:@|%40)[^/?#]+)"
+                        r"(?:/(?:[tT]/?)?)?(?:#.*)?"), _message_id),
+    ("mbox", re.compile(r"https?://(?:www\.)?mail-archive\.com/search\?l=mid&q=(?P<mid>[^&#]+)"),
+     _message_id),
+    ("mbox", re.compile(r"https?://marc\.info/\?i=(?P<mid>[^&#]+)"), _message_id),
+    ("mbox", re.compile(r"https?://lists\.debian\.org/msgid-search/(?P<mid>[^?#]+)"), _message_id),
     ("discourse", re.compile(r"https?://(?P<host>[^/]+)/t/(?:[^/]+/)?(?P<topic>\d+)"
                              r"(?:/(?P<post>\d+))?/?(?:\?.*)?"), _discourse),
 ]
@@ -90,10 +102,15 @@ def url_key(url: str | None) -> str | None:
 def provides(thread: Thread) -> list[tuple[str, str]]:
     """(key, comment id or "") of every item the thread holds that a link could name."""
     own = url_key(thread.source)   # not `url`: that is what the thread is about
+    root = thread.extra.get("message_id")   # a mailing-list thread (importers/mbox.py)
+    if own is None and isinstance(root, str) and "@" in root:
+        own = f"mid:{root.strip('<>')}"
     out: list[tuple[str, str]] = [(own, "")] if own else []
     hn = own is not None and own.startswith("hn:")
+    mail = own is not None and own.startswith("mid:")
     for c in thread.comments:
-        key = url_key(c.url) or (f"hn:{c.id}" if hn and c.id.isdigit() else None)
+        key = url_key(c.url) or (f"hn:{c.id}" if hn and c.id.isdigit() else None) or (
+            f"mid:{c.id}" if mail and "@" in c.id else None)
         if key:
             out.append((key, c.id))
     return out
