@@ -47,7 +47,7 @@ def cold(site: Path, tmp: Path) -> dict[str, bytes]:
 
 EDITS = st.lists(st.tuples(
     st.sampled_from(["add", "change", "delete", "rename", "touch", "config", "template",
-                     "untemplate", "slug"]),
+                     "untemplate", "slug", "redact", "unredact", "alias", "link"]),
     st.integers(0, 5), st.integers(0, 6)), min_size=1, max_size=6)
 
 
@@ -94,6 +94,19 @@ def _apply(site: Path, kind: str, which: int, n: int) -> None:
         (site / "themes" / "default" / "templates" / "thread.html").unlink(missing_ok=True)
     elif kind == "slug":
         target.write_text(f"slug: moved/{target.stem}-{n}\n" + thread_text(f"Moved {n}", n))
+    elif kind == "alias":
+        target.write_text(f"slug: moved/{target.stem}-{n}\naliases: [old/{target.stem}]\n"
+                          + thread_text(f"Aliased {n}", n))
+    elif kind == "redact":   # a comment by thread and id, an author, a whole thread
+        (site / "redactions.yaml").write_text(
+            f"comments:\n  - {{thread: {target.stem}, id: '{n % 4}', reason: r{n}}}\n"
+            f"authors:\n  - {{name: u{n % 3}}}\n"
+            + (f"threads:\n  - {{thread: {target.stem}}}\n" if n % 2 else ""))
+    elif kind == "link":   # an HN thread whose comments link to another HN item
+        target.write_text(f"source: https://news.ycombinator.com/item?id={n}\n" + thread_text(
+            f"Linked {n}", 1 + n % 3, body=f"see https://news.ycombinator.com/item?id={(n + 1) % 7}"))
+    elif kind == "unredact":
+        (site / "redactions.yaml").unlink(missing_ok=True)
 
 
 def test_a_rebuild_renders_only_the_changed_thread(tmp_path, capsys):

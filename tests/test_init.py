@@ -24,7 +24,8 @@ from threadpress.load import load_content
 from threadpress.scaffold import site_files, workflow
 
 REPO = Path(__file__).resolve().parents[1]
-WRITTEN = ["threadpress.yaml", "content/welcome.yaml", ".gitignore", ".github/workflows/pages.yml"]
+WRITTEN = ["threadpress.yaml", "content/welcome.yaml", ".gitignore", ".github/workflows/pages.yml",
+           ".threadpress/secret"]
 # The official actions, each at its current major version (checked against their repositories'
 # tags when the workflow was last updated).
 PAGES_ACTIONS = {"actions/checkout": "v7", "actions/setup-python": "v7",
@@ -188,11 +189,12 @@ def test_gitignore_keeps_the_output_and_build_state_out_of_git(new_site):
     if git is None:
         pytest.skip("git is not installed")
     subprocess.run([git, "init", "-q", str(new_site)], check=True)
-    probe = ["output/index.html", ".threadpress/state", ".output.tmp-1/x", "content/welcome.yaml",
-             "threadpress.yaml", ".github/workflows/pages.yml", "content/_imports/hn/1.json"]
+    probe = ["output/index.html", ".threadpress/state", ".threadpress/secret", ".output.tmp-1/x",
+             "content/welcome.yaml", "threadpress.yaml", ".github/workflows/pages.yml",
+             "content/_imports/hn/1.json"]
     run = subprocess.run([git, "check-ignore", *probe], cwd=new_site, capture_output=True,
                          text=True)
-    assert run.stdout.split() == probe[:3]
+    assert run.stdout.split() == probe[:4]
 
 
 # --- workflows ----------------------------------------------------------------------------------

@@ -19,12 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
-from . import routes, sitefs, state, tasks
+from . import crosslinks, routes, sitefs, state, tasks
 from .config import Config, base_url_notice, load_config, override
 from .errors import Diagnostic, ThreadpressError, plural, report
 from .load import content_walk, display_path, place
 from .model import Summary
 from .progress import Progress
+from .pseudonyms import load_secret
+from .redactions import load_redactions, unmatched
 from .theme import resolve_theme
 from .write import Output, Staging, locked
 
@@ -82,7 +84,8 @@ def build_outcome(site: Path, output: Path, base_url: str | None = None,
     resolved = resolve_theme(site, config.theme, from_command_line=theme is not None)
     # links leaving the theme are warned about here, once, with the build's other diagnostics
     diags = diags + sitefs.theme_problems((*resolved.template_dirs, *resolved.static_dirs))
-    spec = tasks.make_spec(config, resolved)
+    spec = tasks.make_spec(config, resolved, load_redactions(site),
+                           load_secret(site) if config.anonymize_authors else b"")
     out = Output(output)
     out.lock_path = state.state_file(site, out.path).with_suffix(".lock")
     with locked(out, quiet):
@@ -117,15 +120,21 @@ def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: b
     progress = Progress(len(plan.changed), quiet)
     stage_dir = out.new_folder("staging")
     try:
-        results = _run(plan, content, stage_dir, spec, jobs, progress)
+        links = _links_file(where, previous.threads, spec)
+        results = _run(plan, content, stage_dir, spec, jobs, progress, links)
         entries = _entries(plan, previous, results, outcome)
         if any(not d.warning for d in outcome.diagnostics):
             return outcome
-        clashes = place(routes.collisions((e.summary.slug, e.summary.file)
-                                          for e in entries.values()))
+        results += _relink(plan, entries, content, stage_dir, spec, jobs, where, outcome)
+        clashes = place(routes.collisions(
+            ((e.summary.slug, e.summary.file) for e in entries.values()),
+            ((a, e.summary.file, i) for e in entries.values()
+             for i, a in enumerate(e.summary.aliases))))
         outcome.diagnostics.extend(clashes or [d for r in results for d in r.failures])
         if any(not d.warning for d in outcome.diagnostics):
             return outcome
+        outcome.diagnostics += unmatched(spec.redactions, {n for e in entries.values()
+                                                           for n in (e.summary.slug, e.summary.id)})
         build_id = state.build_id(spec.key, entries)
         stage = Staging(stage_dir)
         _site_pages([e.summary for e in entries.values()], spec, stage, build_id)
@@ -182,9 +191,9 @@ def _unchanged(outcome: Outcome, previous: state.State) -> Outcome:
 
 
 def _run(plan: _Plan, content: Path, stage: Path, spec: tasks.Spec, jobs: int | None,
-         progress: Progress) -> list[tasks.Result]:
+         progress: Progress, links: tuple[str, str] = ("", "")) -> list[tasks.Result]:
     work = [tasks.Task(rel, str(path), display_path(path), str(PurePosixPath(rel).with_suffix("")),
-                       str(stage), spec) for rel, path in plan.changed]
+                       str(stage), spec, links) for rel, path in plan.changed]
     jobs = jobs or os.cpu_count() or 1
     size = sum(p.stat().st_size for _, p in plan.changed)
     results = []
@@ -219,15 +228,57 @@ def _entries(plan: _Plan, previous: state.State, results: list[tasks.Result],
              outcome: Outcome) -> dict[str, state.Entry]:
     """The state entry of every thread file: reused ones as they were, rendered ones anew."""
     entries = {rel: previous.threads[rel] for rel in plan.kept}
+    # a file moved (or renamed) since the last build is known by its thread's id
+    current = {r.rel for r in results} | set(plan.kept)
+    gone = {e.summary.id: e for rel, e in previous.threads.items() if rel not in current}
     for r in results:
         outcome.diagnostics.extend(r.diagnostics)
+        old = previous.threads.get(r.rel) or (gone.get(r.summary.id) if r.summary else None)
+        if r.summary is not None and old is not None:
+            outcome.diagnostics.extend(place(moved_warning(old.summary, r.summary)))
         if r.summary is not None:
             entries[r.rel] = state.Entry(r.stat, r.hash, r.summary, r.entries, r.files, r.bytes,
-                                         [d for d in r.diagnostics if d.warning])
+                                         [d for d in r.diagnostics if d.warning],
+                                         r.provides, r.wants, r.link_digest)
     for rel in plan.kept:
         outcome.diagnostics.extend(entries[rel].warnings)
     outcome.rendered = len(results)
     return entries
+
+
+def _links_file(where: Path, threads: dict[str, state.Entry], spec: tasks.Spec
+                ) -> tuple[str, str]:
+    """The archive map as the threads (of the last build) give it, saved for the tasks."""
+    if not spec.config.rewrite_links:
+        return "", ""
+    path = where.with_suffix(".links.json")
+    targets = crosslinks.build_map((e.summary.slug, e.provides) for e in threads.values())
+    return str(path), crosslinks.save_map(path, targets)
+
+
+def _relink(plan: _Plan, entries: dict[str, state.Entry], content: Path, stage: Path,
+            spec: tasks.Spec, jobs: int | None, where: Path, outcome: Outcome
+            ) -> list[tasks.Result]:
+    """Render again the threads whose links into the archive resolve differently under the
+    map of this build's threads than under the map they were made with (a thread they link to
+    was added, removed or moved). Rare, and at most one more round: the map comes from the
+    thread files alone, never from what was rendered."""
+    if not spec.config.rewrite_links:
+        return []
+    links = _links_file(where, entries, spec)
+    targets = crosslinks.load_map(*links).targets
+    stale = sorted(rel for rel, e in entries.items()
+                   if e.wants and crosslinks.current_digest(e.wants, targets) != e.link_digest)
+    if not stale:
+        return []
+    kept = set(plan.kept) - set(stale)
+    plan.kept[:] = [rel for rel in plan.kept if rel in kept]
+    again = _Plan([(rel, content / rel) for rel in stale], [], {})
+    results = _run(again, content, stage, spec, jobs, Progress(0, True), links)
+    rendered = outcome.rendered
+    entries.update(_entries(again, state.State(), results, Outcome()))
+    outcome.rendered = rendered + len(set(stale) - {rel for rel, _ in plan.changed})
+    return results
 
 
 def _moves(kept: list[str], previous: state.State, entries: dict[str, state.Entry]) -> list[str]:
@@ -240,8 +291,20 @@ def _moves(kept: list[str], previous: state.State, entries: dict[str, state.Entr
     for rel in kept:
         old = previous.threads[rel]
         folder = routes.slug_dir(old.summary.slug).rstrip("/")
-        moves += old.entries if folder in holding else [folder]
+        # an alias's redirects live outside the thread's folder: they move one by one
+        moves += old.entries if folder in holding else [folder] + [
+            e for e in old.entries if not e.startswith(folder + "/")]
     return moves
+
+
+def moved_warning(old: Summary, new: Summary) -> list[Diagnostic]:
+    """A thread whose slug changed since the last build, without an alias for the old one."""
+    if old.slug == new.slug or old.slug in new.aliases:
+        return []
+    return [Diagnostic(f"the slug changed from {old.slug!r} to {new.slug!r} since the last "
+                       f"build, so links to {old.slug}/ now break; add `aliases: [{old.slug}]` "
+                       "to this file to keep them working", new.file, field=("slug",),
+                       warning=True)]
 
 
 def _site_pages(threads: list[Summary], spec: tasks.Spec, stage: Staging, build_id: str) -> None:
@@ -249,7 +312,7 @@ def _site_pages(threads: list[Summary], spec: tasks.Spec, stage: Staging, build_
 
     config, theme = spec.config, spec.theme
     r = tasks.renderer(spec)
-    ordered = views.sort_threads(threads, config.index_order)
+    ordered = views.sort_threads([t for t in threads if not t.removed], config.index_order)
     stage.write(routes.MARKER, state.marker_text(build_id))
     for path, text in pages.index_pages(r, ordered):
         stage.write(path, text)

@@ -151,10 +151,15 @@ threadpress's source (linked from https://pypi.org/project/threadpress/)
 
 
 def _init(args: argparse.Namespace) -> int:
+    from .pseudonyms import make_secret, secret_path
     from .scaffold import WORKFLOW, create_site
 
     for path in create_site(Path(args.dir), force=args.force):
         print(path)
+    secret = secret_path(Path(args.dir))
+    if not secret.exists():   # never replaced, even with --force: pseudonyms would change
+        make_secret(Path(args.dir))
+        print(secret)
     if not re.fullmatch(r"\d+(\.\d+)*", __version__):  # a dev or local build
         print(f"note: threadpress {__version__} is not a release, so the pin in {WORKFLOW} "
               "will not install; follow the development branch instead "
@@ -167,12 +172,17 @@ def _init(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from .config import Config, load_config
     from .load import load_content
+    from .redactions import load_redactions
 
     site = Path(args.site)
     try:
         config, diags = load_config(site)
     except ThreadpressError as e:  # still check the content, with the default settings
         config, diags = Config(), e.diagnostics
+    try:
+        load_redactions(site)
+    except ThreadpressError as e:
+        diags = diags + e.diagnostics
     loaded = load_content(site / "content", config.sort, keep=False)
     diags = diags + loaded.diagnostics
     report(diags)

@@ -46,6 +46,9 @@ class Config:
     offline: bool = _setting(False, "links end in index.html: the site browses from the disk")
     remote_images: bool = _setting(False, "show images from other sites (else a link with "
                                           "their alt text)")
+    anonymize_authors: bool = _setting(False, "authors under stable pseudonyms (keyed with "
+                                              ".threadpress/secret)")
+    rewrite_links: bool = _setting(True, "links to threads the archive holds lead to its copy")
     params: dict[str, Any] = _setting(doc="anything, passed to themes as site.params",
                                       default_factory=dict)
 

@@ -17,7 +17,7 @@ from .times import EPOCH_MAX, EPOCH_MIN, ISO_TIME, to_time  # noqa: F401 (part o
 
 SUFFIXES = (".yaml", ".yml", ".json")
 THREAD_KEYS = frozenset({"title", "id", "slug", "url", "source", "author", "created", "points",
-                         "tags", "body", "format", "sort", "comments"})
+                         "tags", "body", "format", "sort", "comments", "aliases"})
 COMMENT_KEYS = frozenset({"id", "author", "created", "edited", "score", "body", "format",
                           "deleted", "dead", "url", "replies", "parent"})
 MAX_EXTRA_DEPTH = 100   # nesting allowed in the values of unknown keys
@@ -35,6 +35,7 @@ class Loaded:
         path: str
         comments: int
         deepest: int          # the longest chain of replies, counting the top-level comment
+        aliases: tuple[str, ...] = ()
 
     threads: list[Thread] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -100,11 +101,13 @@ def _load_files(content_dir: Path, sort: str, result: Loaded, keep: bool) -> Non
         result.diagnostics.extend(diags)
         if thread is not None:
             result.loaded.append(Loaded.Brief(thread.slug, thread.path, len(thread.comments),
-                                              thread.max_depth + 1))
+                                              thread.max_depth + 1, tuple(thread.aliases)))
             if keep:
                 result.threads.append(thread)
     # two threads on one path: the same rule, from the same module, as the build's
-    clashes = place(routes.collisions((b.slug, b.path) for b in result.loaded))
+    clashes = place(routes.collisions(((b.slug, b.path) for b in result.loaded),
+                                      ((a, b.path, i) for b in result.loaded
+                                       for i, a in enumerate(b.aliases))))
     if clashes:
         result.diagnostics.extend(clashes)
         bad = {d.file for d in clashes}
@@ -254,6 +257,7 @@ class _Checker:
             body=self.text(doc, "body", ()) or "",
             format=self.choice(doc, "format", (), FORMATS) or "markdown",
             sort=self.choice(doc, "sort", (), SORTS),
+            aliases=self.aliases(doc),
             extra=self.extra(doc, THREAD_KEYS, ()),
         )
         self.comments(doc.get("comments"), ("comments",))
@@ -347,16 +351,31 @@ class _Checker:
         v = d.get("slug")
         if v is None:
             return default
+        return self.path(v, ("slug",)) or default
+
+    def path(self, v: Any, at: Field) -> str | None:
+        """A slug-like URL path (a slug, an alias), or None after reporting why not."""
         if not isinstance(v, str):
-            self.error(("slug",), f"expected a string, found {_kind(v)}")
-            return default
+            self.error(at, f"expected a string, found {_kind(v)}")
+            return None
         parts = v.strip("/").split("/")
         bad = [p for p in parts if p in ("", ".", "..") or "\\" in p
                or any(ord(ch) < 32 for ch in p)]
         if bad:
-            self.error(("slug",), f"{v!r} is not a safe URL path (no empty, '.' or '..' parts)")
-            return default
+            self.error(at, f"{v!r} is not a safe URL path (no empty, '.' or '..' parts)")
+            return None
         return "/".join(parts)
+
+    def aliases(self, d: dict) -> list[str]:
+        """Old slugs of the thread: each becomes a redirect to it."""
+        v = d.get("aliases")
+        if v is None:
+            return []
+        if not isinstance(v, list):
+            self.error(("aliases",), f"expected a list of old slugs, found {_kind(v)}")
+            return []
+        out = [self.path(a, ("aliases", i)) for i, a in enumerate(v)]
+        return [a for a in out if a is not None]
 
     def integer(self, d: dict, key: str, path: Field) -> int | None:
         v = d.get(key)

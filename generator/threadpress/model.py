@@ -29,6 +29,7 @@ class Comment:
     dead: bool = False
     url: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    removed: str | None = None       # taken down (redactions.yaml): the public reason, or ""
     # computed by tree.build
     parent: str | None = None        # id of the parent comment, None at top level
     depth: int = 0                   # 0 for top-level comments
@@ -57,6 +58,8 @@ class Thread:
     format: str = "markdown"
     sort: str | None = None          # sibling order; None = the site's default
     extra: dict[str, Any] = field(default_factory=dict)
+    aliases: list[str] = field(default_factory=list)   # old slugs, each a redirect
+    removed: str | None = None       # taken down (redactions.yaml): the public reason, or ""
     comments: list[Comment] = field(default_factory=list)
     positions: dict[str, int] = field(default_factory=dict)
     max_depth: int = 0               # deepest comment's depth (0-based), -1 when no comments
@@ -107,6 +110,8 @@ class Summary:
     tags: tuple[str, ...] = ()
     count: int = 0                # comments
     updated: datetime | None = None   # the newest comment's time (or the thread's)
+    aliases: tuple[str, ...] = ()     # old slugs: each has redirect pages
+    removed: bool = False             # taken down: its address serves a notice, no index entry
 
     @property
     def href(self) -> str:

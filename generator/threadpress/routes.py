@@ -95,6 +95,12 @@ def thread_entries(slug: str, comment_pages: bool) -> list[str]:  # pages: any a
     return owned + [base + COMMENTS] if comment_pages else owned
 
 
+def alias_entries(alias: str) -> list[str]:
+    """What an alias (an old slug) owns: its redirect page and its comment pages' redirects."""
+    base = slug_dir(alias)
+    return [base + THREAD_PAGE, base + COMMENTS]
+
+
 def folder_of(path: str) -> str:
     """The folder a page is served from: `a/b/index.html` → `a/b/`, `404.html` → ``."""
     return path.rsplit("/", 1)[0] + "/" if "/" in path else ""
@@ -136,34 +142,42 @@ def offline_links(page: str) -> str:
     return _FOLDER_LINK.sub(r'href="\1index.html\2"', page)
 
 
-def collisions(slugs: Iterable[tuple[str, str]]) -> list[Diagnostic]:
+def collisions(slugs: Iterable[tuple[str, str]],
+               aliases: Iterable[tuple[str, str, int]] = ()) -> list[Diagnostic]:
     """Two threads whose files would land on one path: one slug twice, a slug inside another
-    thread's own files (its page, JSON or comment pages) or on a name the site uses.
+    thread's own files (its page, JSON or comment pages) or on a name the site uses; and the
+    same for aliases (old slugs, which own a redirect page and comment redirects).
 
-    `slugs` holds (slug, file it came from). Needs slugs only: comment pages live inside their
-    thread's `c/` folder and their segments are one-to-one within a thread."""
+    `slugs` holds (slug, file it came from); `aliases` (alias, file, its index in the file's
+    `aliases`). Needs slugs only: comment pages live inside their thread's `c/` folder and
+    their segments are one-to-one within a thread."""
+    routes = [(slug, source, ("slug",), "slug") for slug, source in slugs] + [
+        (alias, source, ("aliases", i), "alias") for alias, source, i in aliases]
     diags: list[Diagnostic] = []
-    owner: dict[str, str] = {}
-    pairs = sorted(slugs, key=lambda p: (p[0], p[1]))
-    for slug, source in pairs:
+    owner: dict[str, tuple[str, str]] = {}
+    pairs = sorted(routes, key=lambda p: (p[0], p[3] != "slug", p[1], p[2]))
+    for slug, source, at, what in pairs:
         folder = slug_dir(slug)
         if folder in owner:
-            diags.append(Diagnostic(f"slug {slug!r} is also the slug of {owner[folder]}; both "
-                                    "would be written to one folder", source, field=("slug",)))
+            first, kind = owner[folder]
+            diags.append(Diagnostic(f"{what} {slug!r} is also the {kind} of {first}; both "
+                                    "would be written to one folder", source, field=at))
             continue
-        owner[folder] = source
-    for slug, source in pairs:
+        owner[folder] = (source, what)
+    for slug, source, at, what in pairs:
         parts = slug_dir(slug).split("/")[:-1]
         if parts[0] in RESERVED:
-            diags.append(Diagnostic(f"slug {slug!r} lands on {parts[0]!r}, which the site itself "
-                                    "uses; choose another slug", source, field=("slug",)))
+            diags.append(Diagnostic(f"{what} {slug!r} lands on {parts[0]!r}, which the site "
+                                    f"itself uses; choose another {what}", source, field=at))
             continue
         for i in range(1, len(parts)):
             above = "/".join(parts[:i]) + "/"
             if above in owner and parts[i] in THREAD_OWNS:
+                first, kind = owner[above]
+                whose = f"thread {first}" if kind == "slug" else f"an alias in {first}"
                 diags.append(Diagnostic(
-                    f"slug {slug!r} lands inside the files of thread {owner[above]} "
-                    f"({above}{parts[i]}); choose another slug", source, field=("slug",)))
+                    f"{what} {slug!r} lands inside the files of {whose} "
+                    f"({above}{parts[i]}); choose another {what}", source, field=at))
                 break
     return diags
 

@@ -26,7 +26,7 @@ from .model import Summary
 from .routes import MARKER
 
 STATE_DIR = ".threadpress"
-FORMAT = 1
+FORMAT = 2
 RACY_NS = 2_000_000_000   # file times coarser than this are not trusted to tell two versions apart
 
 
@@ -41,6 +41,11 @@ class Entry:
     files: int                          # files in those entries
     bytes: int                          # what those entries weigh
     warnings: list[Diagnostic] = field(default_factory=list)
+    # links into the archive (crosslinks.py): the keys the thread holds, the keys its bodies
+    # link to, and how those resolved when its pages were made
+    provides: list[tuple[str, str]] = field(default_factory=list)
+    wants: list[str] = field(default_factory=list)
+    link_digest: str = ""
 
 
 @dataclass
@@ -139,7 +144,8 @@ def _dump_entry(e: Entry) -> dict[str, Any]:
     for key in ("created", "updated"):
         s[key] = s[key].isoformat() if s[key] else None
     return {"stat": list(e.stat), "hash": e.hash, "summary": s, "entries": e.entries,
-            "files": e.files, "bytes": e.bytes, "warnings": [asdict(d) for d in e.warnings]}
+            "files": e.files, "bytes": e.bytes, "warnings": [asdict(d) for d in e.warnings],
+            "provides": e.provides, "wants": e.wants, "link_digest": e.link_digest}
 
 
 def _entry(raw: dict[str, Any]) -> Entry:
@@ -147,6 +153,7 @@ def _entry(raw: dict[str, Any]) -> Entry:
     for key in ("created", "updated"):
         s[key] = datetime.fromisoformat(s[key]) if s[key] else None
     s["tags"] = tuple(s["tags"])
+    s["aliases"] = tuple(s.get("aliases", ()))
     known = {f.name for f in fields(Summary)}
     if set(s) != known:
         raise KeyError("summary fields")
@@ -157,4 +164,6 @@ def _entry(raw: dict[str, Any]) -> Entry:
         warnings.append(Diagnostic(**d))
     return Entry(stat=tuple(raw["stat"]), hash=raw["hash"], summary=Summary(**s),
                  entries=list(raw["entries"]), files=int(raw["files"]),
-                 bytes=int(raw["bytes"]), warnings=warnings)
+                 bytes=int(raw["bytes"]), warnings=warnings,
+                 provides=[(str(k), str(c)) for k, c in raw["provides"]],
+                 wants=[str(k) for k in raw["wants"]], link_digest=str(raw["link_digest"]))

@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__, routes, sitefs
+from . import __version__, crosslinks, pseudonyms, redactions, routes, sitefs
 from .config import Config
 from .errors import Diagnostic, ThreadpressError
 from .load import load_bytes
@@ -40,6 +40,8 @@ class Spec:
     config: Config
     theme: Theme
     key: str
+    redactions: redactions.Redactions = field(default_factory=redactions.Redactions)
+    secret: bytes = b""           # the pseudonym key, when anonymize_authors is on
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Task:
     slug: str         # the slug its path gives (the file may set another)
     stage: str        # the staging folder to write into
     spec: Spec
+    links: tuple[str, str] = ("", "")   # the archive map's file and digest (crosslinks.py)
 
 
 @dataclass
@@ -65,16 +68,24 @@ class Result:
     stat: tuple[int, int, int] = (0, 0, 0)
     files: int = 0
     bytes: int = 0
+    provides: list[tuple[str, str]] = field(default_factory=list)   # see crosslinks.py
+    wants: list[str] = field(default_factory=list)
+    link_digest: str = ""
 
 
-def make_spec(config: Config, theme: Theme) -> Spec:
-    """The spec and its key: the config, every theme file a template can reach, the code."""
+def make_spec(config: Config, theme: Theme,
+              takedowns: redactions.Redactions | None = None, secret: bytes = b"") -> Spec:
+    """The spec and its key: the config, every theme file a template can reach, the code, the
+    redactions and (a hash of) the pseudonym secret. A takedown re-renders every thread: an
+    author's name may appear in any thread's text, and takedowns are rare."""
+    takedowns = takedowns or redactions.Redactions()
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{__version__}\0{[(f.name, getattr(config, f.name)) for f in fields(config)]!r}"
              .encode("utf-8", "surrogateescape"))
+    h.update(f"\0{takedowns.digest}\0".encode() + hashlib.sha256(secret).digest())
     for folder in (*theme.template_dirs, *theme.static_dirs, builtin_themes(), _code()):
         _hash_tree(h, folder)
-    return Spec(config, theme, h.hexdigest())
+    return Spec(config, theme, h.hexdigest(), takedowns, secret)
 
 
 def _code() -> Path:
@@ -132,19 +143,33 @@ def _run(task: Task) -> Result:
         return result
     from .render import views
 
+    result.diagnostics += redactions.apply(thread, task.spec.redactions)
+    rewrite = task.spec.config.rewrite_links and thread.removed is None
+    if rewrite:
+        result.provides = crosslinks.provides(thread)
+    if task.spec.secret:
+        pseudonyms.anonymize(thread, task.spec.secret)
     result.summary = views.summary(thread)
-    if routes.collisions([(thread.slug, task.name)]):
+    if routes.collisions([(thread.slug, task.name)],
+                         [(a, task.name, i) for i, a in enumerate(thread.aliases)]):
         return result   # a slug on a site route: reported with every other clash
+    archive = crosslinks.load_map(*task.links).for_thread() if rewrite else None
     try:
-        result.files, result.bytes = _write_pages(renderer(task.spec), thread, Path(task.stage))
+        result.files, result.bytes = _write_pages(renderer(task.spec), thread, Path(task.stage),
+                                                  archive)
     except ThreadpressError as e:
         result.failures.extend(e.diagnostics)
+    if archive is not None:
+        result.wants, result.link_digest = sorted(archive.wanted), archive.digest()
     result.entries = routes.thread_entries(
         thread.slug, task.spec.config.comment_pages and bool(thread.comments))
+    for alias in thread.aliases:
+        result.entries += routes.alias_entries(alias)[:1 + bool(thread.comments)]
     return result
 
 
-def _write_pages(r: "pages.Renderer", thread, root: Path) -> tuple[int, int]:
+def _write_pages(r: "pages.Renderer", thread, root: Path,
+                 archive: "crosslinks.Archive | None") -> tuple[int, int]:
     from .render import pages
 
     stage = Staging(root)
@@ -153,7 +178,7 @@ def _write_pages(r: "pages.Renderer", thread, root: Path) -> tuple[int, int]:
     # with rendering the next page (the GIL is released during those system calls).
     with ThreadPoolExecutor(max_workers=IO_THREADS) as io:
         pending: deque = deque()
-        for path, text in pages.thread_pages(r, thread):
+        for path, text in pages.thread_pages(r, thread, archive):
             raw = text.encode("utf-8")
             files, size = files + 1, size + len(raw)
             pending.append(io.submit(stage.write, path, raw))

@@ -287,7 +287,9 @@ def _gfm(text: str) -> str:
 
 
 def rebase_quotelinks(fragment: str, prefix: str) -> str:
-    """Point a rendered body's `>>ID` links at the thread page from a page elsewhere."""
+    """Point a rendered body's `>>ID` links, and its links into the archive (crosslinks.py),
+    which are relative to the thread page, at their targets from a page elsewhere."""
     if not prefix:
         return fragment
-    return fragment.replace('class="quotelink" href="#', f'class="quotelink" href="{prefix}#')
+    return fragment.replace('class="quotelink" href="#', f'class="quotelink" href="{prefix}#') \
+        .replace('class="archived" href="', f'class="archived" href="{prefix}')

@@ -17,6 +17,8 @@ from .. import __version__, routes
 from ..config import Config
 from ..errors import ThreadpressError, plural
 from ..theme import Theme, builtin_themes, resolve_theme  # noqa: F401 (part of this API)
+from ..anchors import anchor
+from ..crosslinks import Archive
 from ..model import Summary, Thread
 from ..times import iso
 from . import bodies, themefs, views
@@ -104,9 +106,57 @@ def rebase(html: Markup, prefix: str) -> Markup:
     return Markup(bodies.rebase_quotelinks(str(html), prefix))
 
 
-def thread_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
-    """(path, text) for a thread's page, its JSON and, when enabled, its comment pages."""
-    view = views.thread_view(thread, r.config.remote_images)
+def thread_pages(r: Renderer, thread: Thread, archive: Archive | None = None
+                 ) -> Iterator[tuple[str, str]]:
+    """(path, text) for a thread's page, its JSON, when enabled its comment pages, and the
+    redirects of its aliases; a removed thread's addresses serve a notice instead."""
+    yield from alias_pages(r, thread)
+    if thread.removed is not None:
+        yield from removed_pages(r, thread)
+        return
+    yield from _thread_pages(r, thread, archive)
+
+
+def alias_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
+    """Redirects from each old slug, and from its comment pages, to the current ones."""
+    here = routes.thread_page(thread.slug)
+    for alias in thread.aliases:
+        yield _redirect(r, routes.thread_page(alias), here)
+        for c in thread.comments:
+            page = routes.comment_page(alias, c.id)
+            if r.config.comment_pages:
+                yield _redirect(r, page, routes.comment_page(thread.slug, c.id))
+            else:
+                yield _redirect(r, page, here, anchor(c.id))
+
+
+def _redirect(r: Renderer, page: str, target: str, fragment: str = "") -> tuple[str, str]:
+    folder = routes.folder_of(target)
+    href = r.links.href(page, folder) or "./"
+    if r.config.offline:
+        href += "index.html"
+    href += f"#{fragment}" if fragment else ""
+    canonical = r.links.absolute(target)
+    return page, r.page("redirect.html", target=href,
+                        canonical=canonical and canonical + (f"#{fragment}" if fragment else ""))
+
+
+def removed_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
+    """A notice where the thread was, at its page and its comment pages, so links to them land;
+    its JSON says only that it was removed."""
+    pages = [routes.thread_page(thread.slug)]
+    if r.config.comment_pages:
+        pages += [routes.comment_page(thread.slug, c.id) for c in thread.comments]
+    for page in pages:
+        yield page, r.page("removed.html", reason=thread.removed, root=r.links.href(page, ""),
+                           canonical=None, description="")
+    yield routes.thread_json(thread.slug), json.dumps(
+        {"slug": thread.slug, "removed": thread.removed or True}, ensure_ascii=False) + "\n"
+
+
+def _thread_pages(r: Renderer, thread: Thread, archive: Archive | None
+                  ) -> Iterator[tuple[str, str]]:
+    view = views.thread_view(thread, r.config.remote_images, archive, r.config.comment_pages)
     slug = thread.slug
     page = routes.thread_page(slug)
     snippets = [r.comment_html(v, view, "") for v in view.comments]
@@ -193,6 +243,7 @@ def thread_json(thread: Thread) -> str:
             "edited": c.edited if isinstance(c.edited, bool) or c.edited is None else iso(c.edited),
             "score": c.score, "deleted": c.deleted, "dead": c.dead, "url": c.url,
             "format": c.format, "body": c.body, "orphan": c.orphan, "extra": c.extra,
+            "removed": c.removed if c.removed else c.removed is not None,
         }) for c in thread.comments],
     }
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"),

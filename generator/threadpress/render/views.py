@@ -15,14 +15,15 @@ from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup
 
-from .. import routes
+from .. import crosslinks, routes
 from ..anchors import anchor
+from ..crosslinks import Archive
 from ..model import Comment, Summary, Thread
 from ..times import to_time
 from . import bodies, mail
 from .urls import safe_url
 
-DELETED, ANONYMOUS = "[deleted]", "anonymous"
+DELETED, ANONYMOUS, REMOVED = "[deleted]", "anonymous", "[removed]"
 INDENT_CAP = 12   # visual indentation stops growing here; the depth number stays visible
 GROUP_CAP = 12    # collapsible groups nest at most this deep, so HTML nesting stays bounded
 
@@ -105,6 +106,7 @@ class ThreadView:
     total: int | None = None      # comments on the original site, when more than archived
     mailing_list: str | None = None  # the list a mail thread came through (no `source`)
     gaps: Gaps | None = None      # top-level comments the archive does not have
+    archived_href: str | None = None   # `url` as a link to its archived copy, from the thread page
 
     @property
     def slug(self) -> str:
@@ -130,7 +132,10 @@ def excerpt(html_text: str, limit: int = EXCERPT_CHARS) -> str:
 
 
 def author_name(c: Comment) -> str:
-    """The author's name; DELETED for a deleted comment, ANONYMOUS for one with no author."""
+    """The author's name; REMOVED for a comment taken down (redactions.yaml), DELETED for a
+    deleted comment, ANONYMOUS for one with no author."""
+    if c.removed is not None:
+        return REMOVED
     if c.deleted:
         return DELETED
     return c.author or ANONYMOUS
@@ -154,8 +159,11 @@ def domain(url: str | None) -> str | None:
     return host[4:] if host.startswith("www.") else host or None
 
 
-def thread_view(thread: Thread, remote_images: bool = False) -> ThreadView:
-    """The thread for templates; `remote_images` is the site's setting (see images.py)."""
+def thread_view(thread: Thread, remote_images: bool = False, archive: Archive | None = None,
+                comment_pages: bool = True) -> ThreadView:
+    """The thread for templates; `remote_images` is the site's setting (see images.py); with an
+    `archive`, links to archived items lead to their copies (and the archive records what was
+    looked up)."""
     url = safe_url(thread.url)
     archived = thread.extra.get("archived")
     view = ThreadView(t=thread, html=Markup(""), url=url, source=safe_url(thread.source),
@@ -176,6 +184,8 @@ def thread_view(thread: Thread, remote_images: bool = False) -> ThreadView:
         # a deleted comment may keep its text (Reddit keeps it when only the account is gone)
         html = _body(c.body, c.format, known, links, folder, i + 1, remote_images) \
             if c.body else ""
+        if archive is not None and html:
+            html = crosslinks.rewrite(html, thread.slug, archive, comment_pages)
         for target in dict.fromkeys(links):
             if target != c.id:
                 quoted.setdefault(target, []).append(c.id)
@@ -196,7 +206,13 @@ def thread_view(thread: Thread, remote_images: bool = False) -> ThreadView:
     for target, sources in quoted.items():
         views[thread.positions[target]].quoted_by = [refs[thread.positions[s]] for s in sources]
     _groups(views)
-    view.html = Markup(_body(thread.body, thread.format, known, None, folder, 0, remote_images))
+    opening = _body(thread.body, thread.format, known, None, folder, 0, remote_images)
+    if archive is not None:
+        opening = crosslinks.rewrite(opening, thread.slug, archive, comment_pages)
+        target = archive.resolve(url) if url else None
+        if target is not None and target[0] != thread.slug:
+            view.archived_href = crosslinks.archived_href(thread.slug, target, comment_pages)
+    view.html = Markup(opening)
     view.comments = views
     return view
 
@@ -223,6 +239,9 @@ def _body(body: str, fmt: str, known: Callable[[str], bool], links: list[str] | 
 
 def summary(thread: Thread) -> Summary:
     """What site pages need of a thread: small, picklable, kept in the build state."""
+    if thread.removed is not None:   # nothing of it is kept but its routes
+        return Summary(slug=thread.slug, file=thread.path, id=thread.id, title="",
+                       aliases=tuple(thread.aliases), removed=True)
     url = safe_url(thread.url)
     times = [c.created for c in thread.comments if c.created]
     return Summary(
@@ -230,7 +249,8 @@ def summary(thread: Thread) -> Summary:
         source=safe_url(thread.source), domain=domain(url), author=thread.author,
         created=thread.created, points=thread.points, tags=tuple(thread.tags),
         count=len(thread.comments), updated=max(times + ([thread.created] if thread.created else []),
-                                                default=None))
+                                                default=None),
+        aliases=tuple(thread.aliases))
 
 
 def _groups(views: list[CommentView]) -> None:

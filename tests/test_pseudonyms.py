@@ -1,0 +1,123 @@
+"""Pseudonyms (`anonymize_authors: true`): names replaced everywhere by stable keyed hashes."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from dom import parse_file
+from support import parse_diagnostic
+from test_build import make_site
+from threadpress.build import build_site
+from threadpress.cli import main
+from threadpress.pseudonyms import SECRET_ENV, pseudonym, secret_path
+
+ONE = """\
+title: First
+author: ada_lovelace
+source: https://social.example/@ada_lovelace/1
+comments:
+  - {id: "1", author: grace_h, body: "Hello @ada_lovelace, and u/ada_lovelace too."}
+  - id: "2"
+    parent: "1"
+    author: ada_lovelace
+    body: |
+      grace_h wrote:
+      > Hello
+    url: https://social.example/@ada_lovelace/2
+"""
+TWO = """\
+title: Second
+comments:
+  - {id: "9", author: grace_h, body: "ada_lovelace is not mentioned with an @ here"}
+"""
+NAMES = ["ada_lovelace", "grace_h"]
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch) -> Path:
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    monkeypatch.delenv("CI", raising=False)
+    return make_site(tmp_path / "s", {"one.yaml": ONE, "two.yaml": TWO},
+                     "anonymize_authors: true\n")
+
+
+def _authors(page: Path) -> list[str]:
+    return [el.text for el in parse_file(page).find_all(cls="author")]
+
+
+def test_names_are_replaced_by_stable_pseudonyms_everywhere(site):
+    assert build_site(site, quiet=True) == 0
+    secret = secret_path(site).read_bytes().strip()
+    ada, grace = (pseudonym(n, secret) for n in NAMES)
+    out = site / "output"
+    assert _authors(out / "one" / "index.html") == [f"by {ada}", grace, ada]
+    assert _authors(out / "two" / "index.html") == [grace]   # the same person in another thread
+    data = json.loads((out / "one" / "thread.json").read_text())
+    assert data["author"] == ada and data["source"] is None   # its URL named the author
+    first, second = data["comments"]
+    assert first["body"] == f"Hello @{ada}, and u/{ada} too."
+    assert second["body"].startswith(f"{grace} wrote:") and "url" not in second
+    for path in out.rglob("*"):
+        if path.is_file() and "two" not in path.relative_to(out).parts:
+            text = path.read_text(encoding="utf-8")
+            assert not [n for n in NAMES if n in text], path
+    # a bare word is not taken for a name: only authors' fields, mentions and attributions
+    two = json.loads((out / "two" / "thread.json").read_text())
+    assert two["comments"][0]["body"].startswith("ada_lovelace is not mentioned")
+
+
+def test_the_same_secret_gives_the_same_pseudonyms_on_every_build(site, tmp_path):
+    assert build_site(site, quiet=True) == 0
+    first = (site / "output" / "one" / "index.html").read_bytes()
+    assert build_site(site, quiet=True, clean=True, output=tmp_path / "again") == 0
+    assert (tmp_path / "again" / "one" / "index.html").read_bytes() == first
+    assert stat.S_IMODE(secret_path(site).stat().st_mode) == 0o600
+
+
+def test_another_secret_gives_other_pseudonyms(site, monkeypatch):
+    monkeypatch.setenv(SECRET_ENV, "from-the-environment")
+    assert build_site(site, quiet=True) == 0
+    assert not secret_path(site).exists()   # the environment's secret wins; no file is made
+    assert _authors(site / "output" / "two" / "index.html") == [
+        pseudonym("grace_h", b"from-the-environment")]
+    assert pseudonym("grace_h", b"x") != pseudonym("grace_h", b"y")
+
+
+def test_ci_without_the_secret_is_an_error_not_a_new_secret(site, monkeypatch, capsys):
+    monkeypatch.setenv("CI", "true")
+    assert main(["build", str(site), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert SECRET_ENV in err and "Traceback" not in err
+    assert not secret_path(site).exists()
+
+
+def test_init_makes_the_secret_once(tmp_path):
+    site = tmp_path / "a"
+    assert main(["init", str(site)]) == 0
+    secret = secret_path(site).read_bytes()
+    assert len(secret.strip()) == 64
+    assert main(["init", str(site), "--force"]) == 0
+    assert secret_path(site).read_bytes() == secret
+
+
+def test_without_the_setting_names_stay(site):
+    (site / "threadpress.yaml").write_text("anonymize_authors: false\n")
+    assert build_site(site, quiet=True) == 0
+    assert _authors(site / "output" / "two" / "index.html") == ["grace_h"]
+    assert not secret_path(site).exists()
+
+
+def test_the_board_theme_shows_pseudonyms_in_its_reply_markers_too(site):
+    (site / "threadpress.yaml").write_text("anonymize_authors: true\ntheme: board\n")
+    assert build_site(site, quiet=True) == 0
+    secret = secret_path(site).read_bytes().strip()
+    page = parse_file(site / "output" / "one" / "index.html")
+    names = [el.text for el in page.find_all(cls="name")]
+    assert names == [pseudonym(n, secret) for n in ("ada_lovelace", "grace_h", "ada_lovelace")]
+    for path in (site / "output" / "one").rglob("*.html"):
+        assert not [n for n in NAMES if n in path.read_text(encoding="utf-8")], path
