@@ -19,7 +19,7 @@ from ..errors import ThreadpressError
 from ..theme import Theme, builtin_themes, resolve_theme  # noqa: F401 (part of this API)
 from ..model import Summary, Thread
 from ..times import iso
-from . import bodies, themefs, views
+from . import bodies, structured, themefs, views
 from .views import CommentView, ThreadView
 
 DESCRIPTION = 200   # characters of a page's meta description
@@ -57,6 +57,12 @@ class Renderer:
     def permalink(self, v: CommentView) -> str:
         """A comment's own address from the thread page: its page, or its anchor without pages."""
         return f"{routes.COMMENTS}/{v.enc}/" if self.config.comment_pages else f"#{v.anchor}"
+
+    def comment_url(self, slug: str, v: CommentView | views.Ref, prefix: str) -> str:
+        """A comment's permalink for structured data and feeds: absolute with base_url, else
+        relative from a page `prefix` away from the thread page."""
+        absolute = self.links.absolute(routes.slug_dir(slug))
+        return (absolute or prefix) + self.permalink(v)
 
     def page(self, template: str, **context: Any) -> str:
         with template_errors(template, self.env):
@@ -112,8 +118,10 @@ def thread_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
     slug = thread.slug
     page = routes.thread_page(slug)
     snippets = [r.comment_html(v, view, "") for v in view.comments]
+    here = structured.thread_url(r.links, page, slug)
     yield page, r.page(
         "thread.html", thread=view, comments=view.comments, snippets=snippets,
+        structured=structured.thread_data(view, here, lambda v: r.comment_url(slug, v, "")),
         root=r.links.href(page, ""), thread_root="",
         canonical=r.links.absolute(page), description=views.excerpt(view.html, DESCRIPTION))
     yield routes.thread_json(slug), thread_json(thread)
@@ -142,6 +150,10 @@ def thread_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
         yield path, r.page(
             "comment.html", thread=view, comment=v,
             snippet=r.comment_html(v, view, to_thread, current=True),
+            structured=structured.comment_data(
+                view, v, r.comment_url(slug, v, to_thread),
+                r.comment_url(slug, v.parent, to_thread) if v.parent else
+                structured.thread_url(r.links, path, slug)),
             ancestors=[as_ancestor[a.index] for a in chain[:-1]] + [as_parent[a.index]
                                                                     for a in chain[-1:]],
             replies=[as_reply[thread.positions[k]] for k in v.c.children],
