@@ -28,7 +28,8 @@ def thread_text(title: str, comments: int, body: str = "hello") -> str:
     lines = [f"title: {title!r}", "comments:"]
     for i in range(comments):
         parent = f", parent: '{i // 2}'" if i else ""
-        lines.append(f"  - {{id: '{i}', author: u{i % 3}, body: '{body} {i}'{parent}}}")
+        lines.append(f"  - {{id: '{i}', author: u{i % 3}, body: '{body} {i}'{parent}, "
+                     f"created: '2024-01-{1 + i % 28:02d}T00:00:00Z'}}")
     return "\n".join(lines if comments else lines[:1]) + "\n"
 
 
@@ -60,6 +61,8 @@ def test_incremental_builds_equal_cold_builds_after_any_edits(tmp_path_factory, 
     (content / "sub").mkdir(parents=True)
     for i in range(3):
         (content / f"t{i}.yaml").write_text(thread_text(f"T{i}", 3 + i))
+    # with base_url: the sitemaps (and feeds) are part of what must match
+    (site / "threadpress.yaml").write_text("base_url: https://ex.org/r/\n")
     assert build_site(site, quiet=True) == 0
     for kind, which, n in edits:
         _apply(site, kind, which, n)
@@ -83,7 +86,8 @@ def _apply(site: Path, kind: str, which: int, n: int) -> None:
         os.utime(target, ns=(time.time_ns(), time.time_ns()))
     elif kind == "config":
         (site / "threadpress.yaml").write_text(
-            f"title: Site {n}\ncomment_pages: {'true' if n % 2 else 'false'}\n")
+            f"title: Site {n}\ncomment_pages: {'true' if n % 2 else 'false'}\n"
+            + ("base_url: https://ex.org/r/\n" if n % 3 else ""))
     elif kind == "template":
         folder = site / "themes" / "default" / "templates"
         folder.mkdir(parents=True, exist_ok=True)

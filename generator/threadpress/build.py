@@ -30,6 +30,8 @@ from .write import Output, Staging, locked
 
 PAGES_LIMIT = 1_000_000_000   # GitHub Pages refuses sites over 1 GB
 POOL_MIN_BYTES = 1_000_000    # less changed input than this renders faster in one process
+NO_BASE_URL = ("note: no base_url, so no sitemap.xml, robots.txt or feed.xml (they need absolute "
+               "URLs): set base_url in threadpress.yaml or pass --base-url")
 
 
 @dataclass
@@ -62,6 +64,8 @@ def build_site(site: Path, output: Path | None = None, base_url: str | None = No
         return 1
     if not quiet:
         print(summary_line(outcome, time.monotonic() - started, out.path), file=sys.stderr)
+        if not config.base_url:
+            print(NO_BASE_URL, file=sys.stderr)
         if outcome.bytes > PAGES_LIMIT:
             print(f"warning: the site weighs {_size(outcome.bytes)}, over GitHub Pages' 1 GB "
                   "limit; `comment_pages: false` or a smaller `context_depth` shrink it",
@@ -122,7 +126,11 @@ def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: b
             return outcome
         build_id = state.build_id(spec.key, entries)
         stage = Staging(stage_dir)
-        _site_pages([e.summary for e in entries.values()], spec, stage, build_id)
+        rendered = {r.rel for r in results}
+        # where each thread's pages are until the commit: the sitemap reads their folders
+        roots = {e.summary.slug: stage_dir if rel in rendered else out.path
+                 for rel, e in entries.items()}
+        _site_pages([e.summary for e in entries.values()], spec, stage, build_id, roots)
         reused = _moves(plan.kept, previous, entries)
         out.commit(stage_dir, reused)
         outcome.files = stage.files + sum(e.files for e in entries.values())
@@ -238,7 +246,9 @@ def _moves(kept: list[str], previous: state.State, entries: dict[str, state.Entr
     return moves
 
 
-def _site_pages(threads: list[Summary], spec: tasks.Spec, stage: Staging, build_id: str) -> None:
+def _site_pages(threads: list[Summary], spec: tasks.Spec, stage: Staging, build_id: str,
+                roots: dict[str, Path]) -> None:
+    from . import sitemaps
     from .render import pages, views
 
     config, theme = spec.config, spec.theme
@@ -254,7 +264,8 @@ def _site_pages(threads: list[Summary], spec: tasks.Spec, stage: Staging, build_
     for static in theme.static_dirs:
         stage.copy_tree(static, routes.STATIC)
     if config.base_url:
-        stage.write(routes.SITEMAP, pages.sitemap(r, ordered))
+        sitemaps.write(stage, sitemaps.urls([(t, roots[t.slug]) for t in ordered], r.links,
+                                            config.comment_pages), r.links)
 
 
 def summary_line(o: Outcome, seconds: float, where: Path) -> str:

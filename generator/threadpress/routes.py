@@ -35,11 +35,13 @@ INDEX = "index.html"
 PAGES = "page"                      # page/2/index.html, …
 NOT_FOUND = "404.html"
 STATIC = "static"
-SITEMAP = "sitemap.xml"
+SITEMAP = "sitemap.xml"              # the sitemap index, of sitemaps/1.xml, …
+SITEMAPS = "sitemaps"
+ROBOTS = "robots.txt"
 # Top-level names the site uses or will use; a thread slug may not start with one of them.
 RESERVED = frozenset({INDEX, NOT_FOUND, PAGES, STATIC, SITEMAP, MARKER, ".nojekyll", "CNAME",
-                      "robots.txt", "feed.xml", "tags", "authors", "search", "pagefind",
-                      "sitemaps"})
+                      ROBOTS, "feed.xml", "tags", "authors", "search", "pagefind",
+                      SITEMAPS})
 
 
 def segment(name: str) -> str:

@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
-from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -216,12 +215,3 @@ def _json_default(v: Any) -> Any:
     if hasattr(v, "isoformat"):
         return v.isoformat()
     return str(v)
-
-
-def sitemap(r: Renderer, threads: list[Summary]) -> str:
-    """sitemap.xml of the index and thread pages; only with base_url, since it needs absolute URLs."""
-    urls = [r.links.absolute(routes.INDEX)] + [
-        r.links.absolute(routes.thread_page(t.slug)) for t in threads]
-    body = "".join(f"  <url><loc>{escape(u)}</loc></url>\n" for u in urls)
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + body + "</urlset>\n")
