@@ -63,9 +63,9 @@ def build_site(site: Path, output: Path | None = None, base_url: str | None = No
               "warnings; the previous output is untouched", file=sys.stderr)
         return 1
     if not quiet:
-        print(summary_line(outcome, time.monotonic() - started, out.path), file=sys.stderr)
-        if not config.base_url:
+        if not config.base_url and not outcome.unchanged:   # the summary line stays last
             print(NO_BASE_URL, file=sys.stderr)
+        print(summary_line(outcome, time.monotonic() - started, out.path), file=sys.stderr)
         if outcome.bytes > PAGES_LIMIT:
             print(f"warning: the site weighs {_size(outcome.bytes)}, over GitHub Pages' 1 GB "
                   "limit; `comment_pages: false` or a smaller `context_depth` shrink it",
@@ -248,7 +248,7 @@ def _moves(kept: list[str], previous: state.State, entries: dict[str, state.Entr
 
 def _site_pages(threads: list[Summary], spec: tasks.Spec, stage: Staging, build_id: str,
                 roots: dict[str, Path]) -> None:
-    from . import sitemaps
+    from . import feeds, sitemaps
     from .render import pages, views
 
     config, theme = spec.config, spec.theme
@@ -266,6 +266,7 @@ def _site_pages(threads: list[Summary], spec: tasks.Spec, stage: Staging, build_
     if config.base_url:
         sitemaps.write(stage, sitemaps.urls([(t, roots[t.slug]) for t in ordered], r.links,
                                             config.comment_pages), r.links)
+        stage.write(routes.FEED, feeds.site_feed(r.links, config.title, threads))
 
 
 def summary_line(o: Outcome, seconds: float, where: Path) -> str:

@@ -29,7 +29,8 @@ MARKER = ".threadpress-output"     # lets a rebuild know the folder it replaces 
 THREAD_PAGE = "index.html"
 THREAD_JSON = "thread.json"
 COMMENTS = "c"
-THREAD_OWNS = (THREAD_PAGE, THREAD_JSON, COMMENTS)   # names under a thread's folder
+FEED = "feed.xml"                   # the site's feed, and each thread's (with base_url)
+THREAD_OWNS = (THREAD_PAGE, THREAD_JSON, COMMENTS, FEED)   # names under a thread's folder
 
 INDEX = "index.html"
 PAGES = "page"                      # page/2/index.html, …
@@ -40,7 +41,7 @@ SITEMAPS = "sitemaps"
 ROBOTS = "robots.txt"
 # Top-level names the site uses or will use; a thread slug may not start with one of them.
 RESERVED = frozenset({INDEX, NOT_FOUND, PAGES, STATIC, SITEMAP, MARKER, ".nojekyll", "CNAME",
-                      ROBOTS, "feed.xml", "tags", "authors", "search", "pagefind",
+                      ROBOTS, FEED, "tags", "authors", "search", "pagefind",
                       SITEMAPS})
 
 
@@ -71,6 +72,10 @@ def thread_json(slug: str) -> str:
     return slug_dir(slug) + THREAD_JSON
 
 
+def thread_feed(slug: str) -> str:
+    return slug_dir(slug) + FEED
+
+
 def comment_dir(slug: str, cid: str) -> str:
     return f"{slug_dir(slug)}{COMMENTS}/{comment_segment(cid)}/"
 
@@ -88,11 +93,12 @@ def asset(name: str) -> str:
     return f"{STATIC}/{name}"
 
 
-def thread_entries(slug: str, comment_pages: bool) -> list[str]:  # pages: any at all
-    """What a thread's build owns, as paths relative to the output root (files and folders)."""
+def thread_entries(slug: str, comment_pages: bool, feed: bool = False) -> list[str]:
+    """What a thread's build owns, as paths relative to the output root (files and folders);
+    `comment_pages`: it has any, `feed`: it has one (the site has a base_url)."""
     base = slug_dir(slug)
     owned = [base + THREAD_PAGE, base + THREAD_JSON]
-    return owned + [base + COMMENTS] if comment_pages else owned
+    return owned + [base + COMMENTS] * comment_pages + [base + FEED] * feed
 
 
 def folder_of(path: str) -> str:

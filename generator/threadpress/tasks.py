@@ -140,7 +140,8 @@ def _run(task: Task) -> Result:
     except ThreadpressError as e:
         result.failures.extend(e.diagnostics)
     result.entries = routes.thread_entries(
-        thread.slug, task.spec.config.comment_pages and bool(thread.comments))
+        thread.slug, task.spec.config.comment_pages and bool(thread.comments),
+        feed=bool(task.spec.config.base_url))
     return result
 
 

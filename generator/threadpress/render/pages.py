@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from markupsafe import Markup
 
-from .. import __version__, routes
+from .. import __version__, feeds, routes
 from ..config import Config
 from ..errors import ThreadpressError
 from ..theme import Theme, builtin_themes, resolve_theme  # noqa: F401 (part of this API)
@@ -121,9 +121,11 @@ def thread_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
     yield page, r.page(
         "thread.html", thread=view, comments=view.comments, snippets=snippets,
         structured=structured.thread_data(view, here, lambda v: r.comment_url(slug, v, "")),
-        root=r.links.href(page, ""), thread_root="",
+        root=r.links.href(page, ""), thread_root="", feed=routes.FEED if r.links.base_url else None,
         canonical=r.links.absolute(page), description=views.excerpt(view.html, DESCRIPTION))
     yield routes.thread_json(slug), thread_json(thread)
+    if r.links.base_url:
+        yield routes.thread_feed(slug), feeds.thread_feed(r, view)
     if not r.config.comment_pages:
         return
     del snippets
@@ -170,6 +172,7 @@ def index_pages(r: Renderer, threads: list[Summary]) -> Iterator[tuple[str, str]
         yield path, r.page(
             "index.html", threads=threads[(n - 1) * per: n * per], page=n, pages=pages,
             root=r.links.href(path, ""),
+            feed=r.links.href(path, routes.FEED) if r.links.base_url else None,
             page_url=lambda k, here=path: r.links.href(here, routes.folder_of(routes.index_page(k))),
             canonical=r.links.absolute(path), description=r.config.description)
 
