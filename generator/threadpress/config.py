@@ -29,8 +29,8 @@ def _setting(default: Any = MISSING, doc: str = "", **options: Any) -> Any:
 class Config:
     title: str = _setting("Threads", "site title")
     description: str = _setting("", "shown on the index and in its meta description")
-    base_url: str = _setting("", "https://you.github.io/repo/ — enables canonical links and "
-                                 "sitemap.xml")
+    base_url: str = _setting("", "https://you.github.io/repo/ — enables canonical links, "
+                                 "feeds and sitemaps")
     theme: str = _setting("default", "default | board | a folder under themes/")
     language: str = _setting("en", "<html lang>")
     timezone: str = _setting("UTC", "IANA name, for displayed dates")
