@@ -108,14 +108,16 @@ def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: b
     found = content_walk(content)   # unreadable folders, links leaving the site: reported
     outcome.diagnostics.extend(found.diagnostics)
     files = found.files
-    plan = _plan(files, content, previous, out.path)
+    # author pages: each thread's posts, kept in a side file beside the build state
+    posts = where.with_suffix("") / "posts" if "authors" in spec.config.taxonomies else None
+    plan = _plan(files, content, previous, out.path, posts)
     if files and not plan.changed and len(plan.kept) == len(files) == len(previous.threads) \
             and (out.path / routes.INDEX).exists():
         return _unchanged(outcome, previous)   # the state vouched for the output's marker
     progress = Progress(len(plan.changed), quiet)
     stage_dir = out.new_folder("staging")
     try:
-        results = _run(plan, content, stage_dir, spec, jobs, progress)
+        results = _run(plan, content, stage_dir, spec, jobs, progress, posts)
         entries = _entries(plan, previous, results, outcome)
         if any(not d.warning for d in outcome.diagnostics):
             return outcome
@@ -130,13 +132,16 @@ def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: b
         # where each thread's pages are until the commit: the sitemap reads their folders
         roots = {e.summary.slug: stage_dir if rel in rendered else out.path
                  for rel, e in entries.items()}
-        _site_pages([e.summary for e in entries.values()], spec, stage, build_id, roots)
+        _site_pages({rel: e.summary for rel, e in entries.items()}, spec, stage, build_id,
+                    roots, posts)
         reused = _moves(plan.kept, previous, entries)
         out.commit(stage_dir, reused)
         outcome.files = stage.files + sum(e.files for e in entries.values())
         outcome.bytes = stage.bytes + sum(e.bytes for e in entries.values())
         state.save(where, out.path, state.State(spec.key, build_id, entries, outcome.files,
                                                 outcome.bytes))
+        if posts is not None:
+            _prune(posts, entries)
     finally:
         if stage_dir.exists():
             shutil.rmtree(stage_dir, ignore_errors=True)
@@ -153,7 +158,10 @@ class _Plan:
     hashes: dict[str, str]
 
 
-def _plan(files: list[Path], content: Path, previous: state.State, output: Path) -> _Plan:
+def _plan(files: list[Path], content: Path, previous: state.State, output: Path,
+          posts: Path | None = None) -> _Plan:
+    from .taxonomies import side_file
+
     changed: list[tuple[int, str, Path]] = []
     kept: list[str] = []
     hashes: dict[str, str] = {}
@@ -163,7 +171,8 @@ def _plan(files: list[Path], content: Path, previous: state.State, output: Path)
         stat = (st.st_size, st.st_mtime_ns, st.st_ino)
         old = previous.threads.get(rel)
         if old is not None and previous.unchanged(rel, stat, path.read_bytes) \
-                and all(os.path.lexists(output / e) for e in old.entries):
+                and all(os.path.lexists(output / e) for e in old.entries) \
+                and (posts is None or side_file(posts, rel).exists()):
             kept.append(rel)
             hashes[rel] = old.hash
         else:
@@ -184,9 +193,9 @@ def _unchanged(outcome: Outcome, previous: state.State) -> Outcome:
 
 
 def _run(plan: _Plan, content: Path, stage: Path, spec: tasks.Spec, jobs: int | None,
-         progress: Progress) -> list[tasks.Result]:
+         progress: Progress, posts: Path | None = None) -> list[tasks.Result]:
     work = [tasks.Task(rel, str(path), display_path(path), str(PurePosixPath(rel).with_suffix("")),
-                       str(stage), spec) for rel, path in plan.changed]
+                       str(stage), spec, str(posts or "")) for rel, path in plan.changed]
     jobs = jobs or os.cpu_count() or 1
     size = sum(p.stat().st_size for _, p in plan.changed)
     results = []
@@ -246,14 +255,35 @@ def _moves(kept: list[str], previous: state.State, entries: dict[str, state.Entr
     return moves
 
 
-def _site_pages(threads: list[Summary], spec: tasks.Spec, stage: Staging, build_id: str,
-                roots: dict[str, Path]) -> None:
-    from . import feeds, sitemaps
-    from .render import pages, views
+def _prune(posts: Path, entries: dict[str, state.Entry]) -> None:
+    """Side files of threads that are gone, deleted: the folder holds the current threads."""
+    from .taxonomies import side_file
+
+    keep = {side_file(posts, rel).name for rel in entries}
+    for name in os.listdir(posts) if posts.is_dir() else ():
+        if name not in keep:
+            (posts / name).unlink(missing_ok=True)
+
+
+def _site_pages(by_file: dict[str, Summary], spec: tasks.Spec, stage: Staging, build_id: str,
+                roots: dict[str, Path], posts: Path | None) -> None:
+    from . import feeds, sitemaps, taxonomies
+    from .render import lists, pages, views
 
     config, theme = spec.config, spec.theme
     r = tasks.renderer(spec)
+    threads = list(by_file.values())
     ordered = views.sort_threads(threads, config.index_order)
+    if "tags" in config.taxonomies:
+        for path, text in lists.tag_pages(r, ordered):
+            stage.write(path, text)
+    if posts is not None:
+        store = taxonomies.Posts(posts, by_file)
+        try:
+            for path, text in lists.author_pages(r, store):
+                stage.write(path, text)
+        finally:
+            store.close()
     stage.write(routes.MARKER, state.marker_text(build_id))
     for path, text in pages.index_pages(r, ordered):
         stage.write(path, text)

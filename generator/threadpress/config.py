@@ -42,10 +42,13 @@ class Config:
     per_page: int = _setting(30, "threads per index page")
     cname: str = _setting("", "writes CNAME for a custom domain (a host name)")
     offline: bool = _setting(False, "links end in index.html: the site browses from the disk")
+    taxonomies: list[str] = _setting(doc="pages per tag and per author, with their indexes",
+                                     default_factory=lambda: list(TAXONOMIES))
     params: dict[str, Any] = _setting(doc="anything, passed to themes as site.params",
                                       default_factory=dict)
 
 
+TAXONOMIES = ("tags", "authors")
 _CHOICES = {"sort": SORTS, "index_order": ("newest", "oldest", "title")}
 _MINIMUM = {"context_depth": 0, "per_page": 1}
 
@@ -111,6 +114,10 @@ def _problem(key: str, value: Any, expected: type) -> str | None:
         return f"expected a string, found {value!r}"
     if expected is dict and not isinstance(value, dict):
         return "expected a mapping"
+    if expected is list:
+        if not isinstance(value, list) or any(v not in TAXONOMIES for v in value):
+            return f"expected a list of {', '.join(TAXONOMIES)} (or []), found {value!r}"
+        return None
     if key in _CHOICES and value not in _CHOICES[key]:
         return f"expected one of {', '.join(_CHOICES[key])}, found {value!r}"
     if key in _MINIMUM and value < _MINIMUM[key]:

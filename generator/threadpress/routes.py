@@ -39,9 +39,11 @@ STATIC = "static"
 SITEMAP = "sitemap.xml"              # the sitemap index, of sitemaps/1.xml, …
 SITEMAPS = "sitemaps"
 ROBOTS = "robots.txt"
+TAGS = "tags"                       # tags/<tag>/, and tags/ the list of all tags
+AUTHORS = "authors"                 # authors/<name>/, and authors/ the list of all authors
 # Top-level names the site uses or will use; a thread slug may not start with one of them.
 RESERVED = frozenset({INDEX, NOT_FOUND, PAGES, STATIC, SITEMAP, MARKER, ".nojekyll", "CNAME",
-                      ROBOTS, FEED, "tags", "authors", "search", "pagefind",
+                      ROBOTS, FEED, TAGS, AUTHORS, "search", "pagefind",
                       SITEMAPS})
 
 
@@ -87,6 +89,23 @@ def comment_page(slug: str, cid: str) -> str:
 def index_page(n: int) -> str:
     """Page n (from 1) of the thread index."""
     return INDEX if n == 1 else f"{PAGES}/{n}/index.html"
+
+
+def term_page(taxonomy: str, name: str, n: int) -> str:
+    """Page n (from 1) of one tag's or one author's list: `tags/<tag>/`, `tags/<tag>/page/2/`;
+    the name is encoded like a comment id (one-to-one, safe in a path) and shortened if long."""
+    base = f"{taxonomy}/{segment(encode_id(name))}/"
+    return base + (INDEX if n == 1 else f"{PAGES}/{n}/index.html")
+
+
+def term_href(taxonomy: str, name: str) -> str:
+    """A tag's or author's first page from the site root, as a URL-encoded folder."""
+    return quote(folder_of(term_page(taxonomy, name, 1)))
+
+
+def terms_page(taxonomy: str, n: int) -> str:
+    """Page n of the list of all tags or all authors: `tags/`, `tags/page/2/`, …"""
+    return f"{taxonomy}/" + (INDEX if n == 1 else f"{PAGES}/{n}/index.html")
 
 
 def asset(name: str) -> str:

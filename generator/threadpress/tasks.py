@@ -50,6 +50,7 @@ class Task:
     slug: str         # the slug its path gives (the file may set another)
     stage: str        # the staging folder to write into
     spec: Spec
+    posts: str = ""   # the folder for its posts' side file (author pages), or "" for none
 
 
 @dataclass
@@ -136,7 +137,8 @@ def _run(task: Task) -> Result:
     if routes.collisions([(thread.slug, task.name)]):
         return result   # a slug on a site route: reported with every other clash
     try:
-        result.files, result.bytes = _write_pages(renderer(task.spec), thread, Path(task.stage))
+        result.files, result.bytes = _write_pages(renderer(task.spec), thread, Path(task.stage),
+                                                  _side(task))
     except ThreadpressError as e:
         result.failures.extend(e.diagnostics)
     result.entries = routes.thread_entries(
@@ -145,16 +147,26 @@ def _run(task: Task) -> Result:
     return result
 
 
-def _write_pages(r: "pages.Renderer", thread, root: Path) -> tuple[int, int]:
-    from .render import pages
+def _side(task: Task) -> str:
+    from . import taxonomies
+    return str(taxonomies.side_file(task.posts, task.rel)) if task.posts else ""
 
+
+def _write_pages(r: "pages.Renderer", thread, root: Path, posts: str = "") -> tuple[int, int]:
+    """Render a thread's pages into `root`; with `posts` (a side-file path), its posts too."""
+    from .render import pages, views
+
+    view = views.thread_view(thread)
+    if posts:
+        from . import taxonomies
+        taxonomies.spill(view, Path(posts))
     stage = Staging(root)
     files = size = 0
     # Writing a page is mostly waiting on mkdir/open; a few I/O threads overlap that wait
     # with rendering the next page (the GIL is released during those system calls).
     with ThreadPoolExecutor(max_workers=IO_THREADS) as io:
         pending: deque = deque()
-        for path, text in pages.thread_pages(r, thread):
+        for path, text in pages.thread_pages(r, thread, view):
             raw = text.encode("utf-8")
             files, size = files + 1, size + len(raw)
             pending.append(io.submit(stage.write, path, raw))

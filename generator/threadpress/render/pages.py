@@ -45,6 +45,7 @@ class Renderer:
         self.env.filters.update(date=self.date, iso=iso, domain=views.domain,
                                 safe_url=views.safe_url, plural=plural, rebase=rebase)
         self.env.filters["permalink"] = self.permalink
+        self.env.filters["tag_href"] = lambda tag: routes.term_href(routes.TAGS, tag)
         self.env.globals.update(site=config, version=__version__)
         self._macro = None
         self._excerpt = None
@@ -111,9 +112,11 @@ def plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
-def thread_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
-    """(path, text) for a thread's page, its JSON and, when enabled, its comment pages."""
-    view = views.thread_view(thread)
+def thread_pages(r: Renderer, thread: Thread, view: ThreadView | None = None
+                 ) -> Iterator[tuple[str, str]]:
+    """(path, text) for a thread's page, its JSON and, when enabled, its comment pages
+    (`view`: the thread's view, when the caller made it already)."""
+    view = view or views.thread_view(thread)
     slug = thread.slug
     page = routes.thread_page(slug)
     snippets = [r.comment_html(v, view, "") for v in view.comments]

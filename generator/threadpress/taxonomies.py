@@ -1,0 +1,126 @@
+"""Tag pages and author pages: `tags/<tag>/`, `authors/<name>/`, paginated, with the lists of
+all tags (`tags/`) and all authors (`authors/`). `taxonomies:` in the config picks them.
+
+Tag pages are made from the threads' summaries, which the build holds anyway. Author pages need
+every comment of every thread (who wrote it, where, its first words): far too much to hold. So
+each thread's task writes its own contribution — one JSON line per post — into a side file in
+the build state folder (`<state>/posts/<hash of the file's path>.jsonl`), beside, never inside,
+the output. A reused thread's side file is the one its last rendering wrote, so a changed
+thread changes only its own lines. At site-page time the side files of the current threads are
+streamed into an SQLite database on disk and read back per author in order: memory stays
+bounded, the cost is one sort, and an incremental build gives what a cold one does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import tempfile
+from pathlib import Path
+from typing import Callable, Iterator
+
+from . import routes
+from .anchors import anchor
+from .model import Summary
+from .times import iso
+
+TERMS_PER_PAGE = 500      # names on a page of the list of all tags or authors
+POSTS_PER_PAGE = 50       # posts on a page of one author's list
+EXCERPT = 200             # characters of each post's text on an author page
+
+
+def side_file(folder: str | Path, rel: str) -> Path:
+    """Where a thread file's posts are kept, in the build state folder."""
+    name = hashlib.blake2b(rel.encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
+    return Path(folder) / f"{name}.jsonl"
+
+
+def spill(view, path: Path) -> None:
+    """Write a thread's posts (its opening post, then every comment with an author, in thread
+    order) as JSON lines: [author, created, position (-1: the thread), comment id, excerpt]."""
+    from .render.views import excerpt
+
+    t = view.t
+    rows = [[t.author, iso(t.created), -1, "", excerpt(view.html, EXCERPT)]] if t.author else []
+    rows += [[v.c.author, iso(v.c.created), v.c.index, v.id, excerpt(v.html, EXCERPT)]
+             for v in view.comments if v.c.author and not v.c.deleted]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+
+
+def tag_pages(threads: list[Summary]) -> Iterator[tuple[str, list[Summary]]]:
+    """(tag, its threads in index order) for every tag, by name; `threads` in index order."""
+    by_tag: dict[str, list[Summary]] = {}
+    for t in threads:
+        for tag in dict.fromkeys(t.tags):
+            by_tag.setdefault(tag, []).append(t)
+    for tag in sorted(by_tag):
+        yield tag, by_tag[tag]
+
+
+class Posts:
+    """Every post of the site, per author, in an SQLite database on disk (a temporary file)."""
+
+    def __init__(self, folder: str | Path, threads: dict[str, Summary]) -> None:
+        """`threads`: thread file (rel) → its summary; each one's side file is read."""
+        self._dir = tempfile.TemporaryDirectory(prefix="threadpress-posts-")
+        self.db = sqlite3.connect(os.path.join(self._dir.name, "posts.db"))
+        self.db.executescript(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-16000;"
+            "CREATE TABLE thread(id INTEGER PRIMARY KEY, slug TEXT, title TEXT);"
+            "CREATE TABLE post(author TEXT, created TEXT, thread INTEGER, pos INTEGER,"
+            " cid TEXT, text TEXT);")
+        for n, rel in enumerate(sorted(threads)):
+            s = threads[rel]
+            self.db.execute("INSERT INTO thread VALUES (?, ?, ?)", (n, s.slug, s.title))
+            self.db.executemany("INSERT INTO post VALUES (?, ?, ?, ?, ?, ?)",
+                                ((a, c, n, p, cid, text) for a, c, p, cid, text
+                                 in _rows(side_file(folder, rel))))
+        self.db.execute("CREATE INDEX by_author ON post(author)")
+
+    def close(self) -> None:
+        self.db.close()
+        self._dir.cleanup()
+
+    def authors(self) -> Iterator[tuple[str, int]]:
+        """(author, number of posts), by name."""
+        yield from self.db.execute(
+            "SELECT author, COUNT(*) FROM post GROUP BY author ORDER BY author")
+
+    def count(self) -> int:
+        """How many authors there are."""
+        return self.db.execute("SELECT COUNT(DISTINCT author) FROM post").fetchone()[0]
+
+    def of(self, author: str) -> Iterator[tuple[str, str, str, int, str, str]]:
+        """An author's posts as (created, slug, title, position, comment id, text): newest
+        first, undated last, ties in thread order."""
+        yield from self.db.execute(
+            "SELECT created, slug, title, pos, cid, text FROM post JOIN thread ON thread.id ="
+            " post.thread WHERE author = ? ORDER BY created = '', created DESC, slug, pos",
+            (author,))
+
+
+def _rows(path: Path) -> Iterator[list]:
+    try:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                yield json.loads(line)
+    except FileNotFoundError:
+        return
+
+
+def post_link(links: routes.Links, comment_pages: bool) -> Callable[[str, str, str], str]:
+    """How an author page links to a post: the comment's page, or its anchor without pages."""
+    def link(page: str, slug: str, cid: str) -> str:
+        if not cid:
+            return links.href(page, routes.slug_dir(slug))
+        if comment_pages:
+            return links.href(page, routes.comment_dir(slug, cid))
+        return links.href(page, routes.slug_dir(slug)) + "#" + anchor(cid)
+    return link
