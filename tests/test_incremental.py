@@ -24,13 +24,14 @@ from threadpress.state import state_file
 GENERATOR = Path(__file__).resolve().parents[1] / "generator"
 
 
-def thread_text(title: str, comments: int, body: str = "hello") -> str:
-    lines = [f"title: {title!r}", "comments:"]
+def thread_text(title: str, comments: int, body: str = "hello", tags: tuple[str, ...] = (),
+                who: str = "u") -> str:
+    lines = [f"title: {title!r}", f"tags: [{', '.join(tags)}]", "comments:"]
     for i in range(comments):
         parent = f", parent: '{i // 2}'" if i else ""
-        lines.append(f"  - {{id: '{i}', author: u{i % 3}, body: '{body} {i}'{parent}, "
+        lines.append(f"  - {{id: '{i}', author: {who}{i % 3}, body: '{body} {i}'{parent}, "
                      f"created: '2024-01-{1 + i % 28:02d}T00:00:00Z'}}")
-    return "\n".join(lines if comments else lines[:1]) + "\n"
+    return "\n".join(lines if comments else lines[:2]) + "\n"
 
 
 def tree_bytes(root: Path) -> dict[str, bytes]:
@@ -48,7 +49,7 @@ def cold(site: Path, tmp: Path) -> dict[str, bytes]:
 
 EDITS = st.lists(st.tuples(
     st.sampled_from(["add", "change", "delete", "rename", "touch", "config", "template",
-                     "untemplate", "slug"]),
+                     "untemplate", "slug", "tags", "authors"]),
     st.integers(0, 5), st.integers(0, 6)), min_size=1, max_size=6)
 
 
@@ -96,6 +97,10 @@ def _apply(site: Path, kind: str, which: int, n: int) -> None:
             "{{ thread.t.title }}{% endblock %}")
     elif kind == "untemplate":
         (site / "themes" / "default" / "templates" / "thread.html").unlink(missing_ok=True)
+    elif kind == "tags":        # tag pages gain, lose and change threads
+        target.write_text(thread_text(target.stem, 3, tags=("x", f"t{n % 3}")[: n % 3]))
+    elif kind == "authors":     # author pages gain and lose posts
+        target.write_text(thread_text(target.stem, n, who=f"w{n % 2}"))
     elif kind == "slug":
         target.write_text(f"slug: moved/{target.stem}-{n}\n" + thread_text(f"Moved {n}", n))
 
@@ -231,7 +236,7 @@ def test_two_builds_at_once_leave_a_complete_site(tmp_path):
     assert [code for code, _ in results] == [0, 0], results
     assert sum("waiting for another build" in err for _, err in results) <= 1
     out = site / "output"
-    assert len(list(out.glob("t*/index.html"))) == 30 and (out / "index.html").is_file()
+    assert len(list(out.glob("t[0-9]*/index.html"))) == 30 and (out / "index.html").is_file()
     assert [p.name for p in site.iterdir() if ".threadpress-" in p.name] == []
 
 
