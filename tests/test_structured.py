@@ -65,7 +65,7 @@ def test_comment_page_is_the_comment_with_its_parent(out):
     root, base = out
     reply = ld(parse_file(root / "t" / "c" / "c2" / "index.html"))
     assert reply["@type"] == "Comment" and reply["author"]["name"] == "carol"
-    assert reply["text"].startswith("A reply long") and len(reply["text"]) <= 200
+    assert reply["text"].startswith("A reply long") and len(reply["text"]) <= 100
     assert reply["url"] == (f"{base}t/c/c2/" if base else "../../c/c2/")
     assert reply["parentItem"]["url"] == (f"{base}t/c/c1/" if base else "../../c/c1/")
     top = ld(parse_file(root / "t" / "c" / "c1" / "index.html"))
@@ -95,6 +95,15 @@ def test_board_theme_has_the_same_data(tmp_path):
     assert build_site(site, quiet=True) == 0
     assert ld(parse_file(site / "output" / "t" / "index.html"))["commentCount"] == 4
     assert ld(parse_file(site / "output" / "t" / "c" / "c2" / "index.html"))["@type"] == "Comment"
+
+
+def test_thread_page_lists_the_first_top_level_comments_only(tmp_path):
+    many = dict(THREAD, comments=[{"id": str(i), "author": "a", "body": "b"} for i in range(9)])
+    site = make_site(tmp_path, {"t.yaml": yaml.safe_dump(many)})
+    assert build_site(site, quiet=True) == 0
+    data = ld(parse_file(site / "output" / "t" / "index.html"))
+    assert data["commentCount"] == 9
+    assert [c["url"] for c in data["comment"]] == [f"c/{i}/" for i in range(5)]
 
 
 def test_no_comment_pages_permalinks_are_anchors(tmp_path):
