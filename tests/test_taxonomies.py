@@ -146,3 +146,19 @@ def test_a_removed_thread_leaves_the_author_pages(tmp_path):
     assert not (out / "authors" / "cy").exists()
     posts = list((tmp_path / ".threadpress" / "build").glob("*/posts/*.jsonl"))
     assert len(posts) == 2   # its side file is gone too
+
+
+def test_a_failed_build_leaves_no_posts_a_later_build_trusts(tmp_path):
+    """A build that fails after rendering a thread has written its side file; when the file is
+    then put back as it was, the thread is reused, with the side file of its good version."""
+    out = build(tmp_path)
+    a = tmp_path / "content" / "a.yaml"
+    good = a.read_text()
+    a.write_text(good.replace("ann says 0", "EDITED says 0"))
+    (tmp_path / "content" / "tags.yaml").write_text("title: clash\n")   # a reserved slug
+    assert build_site(tmp_path, quiet=True) == 1
+    (tmp_path / "content" / "tags.yaml").unlink()
+    a.write_text(good)
+    assert build_site(tmp_path, quiet=True) == 0
+    texts = [li.text for li in items(out / "authors" / "ann" / "index.html", "posts")]
+    assert any("ann says 0" in t for t in texts) and not any("EDITED" in t for t in texts)

@@ -132,8 +132,9 @@ def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: b
         # where each thread's pages are until the commit: the sitemap reads their folders
         roots = {e.summary.slug: stage_dir if rel in rendered else out.path
                  for rel, e in entries.items()}
-        _site_pages({rel: e.summary for rel, e in entries.items()}, spec, stage, build_id,
-                    roots, posts)
+        _site_pages([e.summary for e in entries.values()], spec, stage, build_id,
+                    roots, None if posts is None else
+                    (posts, {rel: (e.summary, e.hash + spec.key) for rel, e in entries.items()}))
         reused = _moves(plan.kept, previous, entries)
         out.commit(stage_dir, reused)
         outcome.files = stage.files + sum(e.files for e in entries.values())
@@ -141,7 +142,7 @@ def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: b
         state.save(where, out.path, state.State(spec.key, build_id, entries, outcome.files,
                                                 outcome.bytes))
         if posts is not None:
-            _prune(posts, entries)
+            _prune(posts, entries, spec.key)
     finally:
         if stage_dir.exists():
             shutil.rmtree(stage_dir, ignore_errors=True)
@@ -172,7 +173,7 @@ def _plan(files: list[Path], content: Path, previous: state.State, output: Path,
         old = previous.threads.get(rel)
         if old is not None and previous.unchanged(rel, stat, path.read_bytes) \
                 and all(os.path.lexists(output / e) for e in old.entries) \
-                and (posts is None or side_file(posts, rel).exists()):
+                and (posts is None or side_file(posts, rel, old.hash + previous.spec).exists()):
             kept.append(rel)
             hashes[rel] = old.hash
         else:
@@ -255,30 +256,32 @@ def _moves(kept: list[str], previous: state.State, entries: dict[str, state.Entr
     return moves
 
 
-def _prune(posts: Path, entries: dict[str, state.Entry]) -> None:
+def _prune(posts: Path, entries: dict[str, state.Entry], spec: str) -> None:
     """Side files of threads that are gone, deleted: the folder holds the current threads."""
     from .taxonomies import side_file
 
-    keep = {side_file(posts, rel).name for rel in entries}
+    keep = {side_file(posts, rel, e.hash + spec).name for rel, e in entries.items()}
     for name in os.listdir(posts) if posts.is_dir() else ():
         if name not in keep:
             (posts / name).unlink(missing_ok=True)
 
 
-def _site_pages(by_file: dict[str, Summary], spec: tasks.Spec, stage: Staging, build_id: str,
-                roots: dict[str, Path], posts: Path | None) -> None:
+def _site_pages(threads: list[Summary], spec: tasks.Spec, stage: Staging, build_id: str,
+                roots: dict[str, Path],
+                posts: tuple[Path, dict[str, tuple[Summary, str]]] | None) -> None:
+    """Every page made from all threads: index, 404, feed, sitemaps, tag and author pages
+    (`posts`: the side files' folder and each thread's summary and side-file version)."""
     from . import feeds, sitemaps, taxonomies
     from .render import lists, pages, views
 
     config, theme = spec.config, spec.theme
     r = tasks.renderer(spec)
-    threads = list(by_file.values())
     ordered = views.sort_threads(threads, config.index_order)
     if "tags" in config.taxonomies:
         for path, text in lists.tag_pages(r, ordered):
             stage.write(path, text)
     if posts is not None:
-        store = taxonomies.Posts(posts, by_file)
+        store = taxonomies.Posts(*posts)
         try:
             for path, text in lists.author_pages(r, store):
                 stage.write(path, text)

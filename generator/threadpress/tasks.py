@@ -138,7 +138,7 @@ def _run(task: Task) -> Result:
         return result   # a slug on a site route: reported with every other clash
     try:
         result.files, result.bytes = _write_pages(renderer(task.spec), thread, Path(task.stage),
-                                                  _side(task))
+                                                  _side(task, result.hash))
     except ThreadpressError as e:
         result.failures.extend(e.diagnostics)
     result.entries = routes.thread_entries(
@@ -147,9 +147,12 @@ def _run(task: Task) -> Result:
     return result
 
 
-def _side(task: Task) -> str:
+def _side(task: Task, file_hash: str) -> str:
+    """Where the thread's posts go (author pages), or "" when there are no author pages."""
     from . import taxonomies
-    return str(taxonomies.side_file(task.posts, task.rel)) if task.posts else ""
+    if not task.posts:
+        return ""
+    return str(taxonomies.side_file(task.posts, task.rel, file_hash + task.spec.key))
 
 
 def _write_pages(r: "pages.Renderer", thread, root: Path, posts: str = "") -> tuple[int, int]:

@@ -31,10 +31,12 @@ POSTS_PER_PAGE = 50       # posts on a page of one author's list
 EXCERPT = 200             # characters of each post's text on an author page
 
 
-def side_file(folder: str | Path, rel: str) -> Path:
-    """Where a thread file's posts are kept, in the build state folder."""
-    name = hashlib.blake2b(rel.encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
-    return Path(folder) / f"{name}.jsonl"
+def side_file(folder: str | Path, rel: str, version: str) -> Path:
+    """Where a thread file's posts are kept, in the build state folder. `version` names what
+    they were made from (the file's hash and the spec's key): a build that fails after
+    writing a side file must not leave it where the last good build's thread will look."""
+    key = f"{rel}\0{version}".encode("utf-8", "surrogateescape")
+    return Path(folder) / f"{hashlib.blake2b(key, digest_size=12).hexdigest()}.jsonl"
 
 
 def spill(view, path: Path) -> None:
@@ -67,8 +69,8 @@ def tag_pages(threads: list[Summary]) -> Iterator[tuple[str, list[Summary]]]:
 class Posts:
     """Every post of the site, per author, in an SQLite database on disk (a temporary file)."""
 
-    def __init__(self, folder: str | Path, threads: dict[str, Summary]) -> None:
-        """`threads`: thread file (rel) → its summary; each one's side file is read."""
+    def __init__(self, folder: str | Path, threads: dict[str, tuple[Summary, str]]) -> None:
+        """`threads`: thread file (rel) → its summary and side-file version."""
         self._dir = tempfile.TemporaryDirectory(prefix="threadpress-posts-")
         self.db = sqlite3.connect(os.path.join(self._dir.name, "posts.db"))
         self.db.executescript(
@@ -77,11 +79,11 @@ class Posts:
             "CREATE TABLE post(author TEXT, created TEXT, thread INTEGER, pos INTEGER,"
             " cid TEXT, text TEXT);")
         for n, rel in enumerate(sorted(threads)):
-            s = threads[rel]
+            s, version = threads[rel]
             self.db.execute("INSERT INTO thread VALUES (?, ?, ?)", (n, s.slug, s.title))
             self.db.executemany("INSERT INTO post VALUES (?, ?, ?, ?, ?, ?)",
                                 ((a, c, n, p, cid, text) for a, c, p, cid, text
-                                 in _rows(side_file(folder, rel))))
+                                 in _rows(side_file(folder, rel, version))))
         self.db.execute("CREATE INDEX by_author ON post(author)")
 
     def close(self) -> None:
