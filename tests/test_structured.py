@@ -54,7 +54,7 @@ def test_thread_page_is_a_discussion_with_its_top_level_comments(out):
     assert data["commentCount"] == 4
     assert data["url"] == (base + "t/" if base else "./")
     tops = data["comment"]
-    assert [c["author"]["name"] for c in tops] == ["bob", "dan"]
+    assert [c["author"]["name"] for c in tops] == ["bob", "dan"]   # the first three at most
     assert [c["commentCount"] for c in tops] == [1, 1]
     assert [c["url"] for c in tops] == [f"{base}t/c/c1/", f"{base}t/c/c3/"] if base else \
         ["c/c1/", "c/c3/"]
@@ -103,7 +103,7 @@ def test_thread_page_lists_the_first_top_level_comments_only(tmp_path):
     assert build_site(site, quiet=True) == 0
     data = ld(parse_file(site / "output" / "t" / "index.html"))
     assert data["commentCount"] == 9
-    assert [c["url"] for c in data["comment"]] == [f"c/{i}/" for i in range(5)]
+    assert [c["url"] for c in data["comment"]] == [f"c/{i}/" for i in range(3)]
 
 
 def test_no_comment_pages_permalinks_are_anchors(tmp_path):
