@@ -162,3 +162,20 @@ def test_a_failed_build_leaves_no_posts_a_later_build_trusts(tmp_path):
     assert build_site(tmp_path, quiet=True) == 0
     texts = [li.text for li in items(out / "authors" / "ann" / "index.html", "posts")]
     assert any("ann says 0" in t for t in texts) and not any("EDITED" in t for t in texts)
+
+
+def test_a_rebuild_renders_only_the_authors_whose_posts_changed(tmp_path):
+    out = build(tmp_path)
+    page = out / "authors" / "cy" / "index.html"
+    kept = (out / "authors" / "ann" / "index.html")
+    inode, before = kept.stat().st_ino, kept.read_bytes()
+    (tmp_path / "content" / "c.yaml").write_text(thread("Gamma", 3, [], ["cy", "dee"]))
+    assert build_site(tmp_path, quiet=True) == 0
+    assert kept.stat().st_ino == inode and kept.read_bytes() == before   # moved, not rewritten
+    assert [li.text.strip() for li in items(page, "posts")][0].startswith("In Gamma")
+    assert (out / "authors" / "dee" / "index.html").is_file()
+    # a cold build writes the same
+    cold = tmp_path / "cold"
+    assert build_site(tmp_path, output=cold, quiet=True, clean=True) == 0
+    assert {p.relative_to(cold): p.read_bytes() for p in cold.rglob("*") if p.is_file()} == \
+        {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
-from . import routes, sitefs, state, tasks
+from . import routes, sitefs, state, taxonomies, tasks
 from .config import Config, load_config, override
 from .errors import Diagnostic, ThreadpressError, report
 from .load import content_walk, display_path, place
@@ -132,17 +132,20 @@ def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: b
         # where each thread's pages are until the commit: the sitemap reads their folders
         roots = {e.summary.slug: stage_dir if rel in rendered else out.path
                  for rel, e in entries.items()}
+        reuse = _author_reuse(posts, previous.build_id, out.path, spec.key)
         _site_pages([e.summary for e in entries.values()], spec, stage, build_id,
                     roots, None if posts is None else
-                    (posts, {rel: (e.summary, e.hash + spec.key) for rel, e in entries.items()}))
-        reused = _moves(plan.kept, previous, entries)
+                    (posts, {rel: (e.summary, e.hash + spec.key) for rel, e in entries.items()}),
+                    reuse)
+        reused = _moves(plan.kept, previous, entries) + reuse.moved
         out.commit(stage_dir, reused)
-        outcome.files = stage.files + sum(e.files for e in entries.values())
-        outcome.bytes = stage.bytes + sum(e.bytes for e in entries.values())
+        outcome.files = stage.files + reuse.files + sum(e.files for e in entries.values())
+        outcome.bytes = stage.bytes + reuse.bytes + sum(e.bytes for e in entries.values())
         state.save(where, out.path, state.State(spec.key, build_id, entries, outcome.files,
                                                 outcome.bytes))
         if posts is not None:
             _prune(posts, entries, spec.key)
+            taxonomies.save_digests(posts.parent, build_id, reuse.pages)
     finally:
         if stage_dir.exists():
             shutil.rmtree(stage_dir, ignore_errors=True)
@@ -256,6 +259,16 @@ def _moves(kept: list[str], previous: state.State, entries: dict[str, state.Entr
     return moves
 
 
+def _author_reuse(posts: Path | None, build_id: str, live: Path, spec: str
+                  ) -> taxonomies.Reuse:
+    """What the live output's author pages are, to move the unchanged ones (the digests are
+    trusted only when they were saved by the build whose output is live)."""
+    reuse = taxonomies.Reuse(live, spec)
+    if posts is not None:
+        reuse.previous = taxonomies.load_digests(posts.parent, build_id)
+    return reuse
+
+
 def _prune(posts: Path, entries: dict[str, state.Entry], spec: str) -> None:
     """Side files of threads that are gone, deleted: the folder holds the current threads."""
     from .taxonomies import side_file
@@ -268,10 +281,11 @@ def _prune(posts: Path, entries: dict[str, state.Entry], spec: str) -> None:
 
 def _site_pages(threads: list[Summary], spec: tasks.Spec, stage: Staging, build_id: str,
                 roots: dict[str, Path],
-                posts: tuple[Path, dict[str, tuple[Summary, str]]] | None) -> None:
+                posts: tuple[Path, dict[str, tuple[Summary, str]]] | None,
+                reuse: taxonomies.Reuse) -> None:
     """Every page made from all threads: index, 404, feed, sitemaps, tag and author pages
     (`posts`: the side files' folder and each thread's summary and side-file version)."""
-    from . import feeds, sitemaps, taxonomies
+    from . import feeds, sitemaps
     from .render import lists, pages, views
 
     config, theme = spec.config, spec.theme
@@ -283,7 +297,7 @@ def _site_pages(threads: list[Summary], spec: tasks.Spec, stage: Staging, build_
     if posts is not None:
         store = taxonomies.Posts(*posts)
         try:
-            for path, text in lists.author_pages(r, store):
+            for path, text in lists.author_pages(r, store, reuse):
                 stage.write(path, text)
         finally:
             store.close()

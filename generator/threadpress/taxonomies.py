@@ -18,6 +18,7 @@ import json
 import os
 import sqlite3
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -126,3 +127,59 @@ def post_link(links: routes.Links, comment_pages: bool) -> Callable[[str, str, s
             return links.href(page, routes.comment_dir(slug, cid))
         return links.href(page, routes.slug_dir(slug)) + "#" + anchor(cid)
     return link
+
+
+DIGESTS = "authors.json"
+
+
+@dataclass
+class Reuse:
+    """Author pages carried over from the live output: an author's folder is moved, not
+    rendered, when the digest of everything its pages show (the spec's key, the author's posts
+    with their threads' slugs and titles) equals the one the live output's build saved."""
+
+    live: Path                      # the live output
+    salt: str                       # the spec's key: templates, config and code
+    previous: dict[str, list] = field(default_factory=dict)   # author → [digest, files, bytes]
+    pages: dict[str, list] = field(default_factory=dict)      # the same, for this build
+    moved: list[str] = field(default_factory=list)            # folders to move from `live`
+    files: int = 0                  # in the moved folders
+    bytes: int = 0
+
+    def digest(self, posts: "Posts", author: str) -> str:
+        h = hashlib.blake2b(f"{self.salt}\0{author}".encode("utf-8", "surrogatepass"),
+                            digest_size=16)
+        for row in posts.of(author):
+            h.update(json.dumps(row, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+        return h.hexdigest()
+
+    def keep(self, author: str, digest: str, folder: str) -> bool:
+        """Whether the author's pages can be moved from the live output as they are."""
+        old = self.previous.get(author)
+        if old is None or old[0] != digest or not (self.live / folder).is_dir():
+            return False
+        self.pages[author] = old
+        self.moved.append(folder.rstrip("/"))
+        self.files, self.bytes = self.files + old[1], self.bytes + old[2]
+        return True
+
+
+def load_digests(folder: Path, build_id: str) -> dict[str, list]:
+    """The author pages' digests saved by the build that made the live output (none when the
+    file describes another build: a failed build never saves it)."""
+    try:
+        data = json.loads((folder / DIGESTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not build_id or not isinstance(data, dict) or data.get("build_id") != build_id:
+        return {}
+    pages = data.get("pages")
+    return pages if isinstance(pages, dict) else {}
+
+
+def save_digests(folder: Path, build_id: str, pages: dict[str, list]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{DIGESTS}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps({"build_id": build_id, "pages": pages}, ensure_ascii=False),
+                   encoding="utf-8")
+    os.replace(tmp, folder / DIGESTS)

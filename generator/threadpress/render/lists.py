@@ -37,8 +37,10 @@ def tag_pages(r: Renderer, ordered: list[Summary]) -> Iterator[tuple[str, str]]:
     yield from _terms(r, routes.TAGS, terms, len(terms))
 
 
-def author_pages(r: Renderer, posts: taxonomies.Posts) -> Iterator[tuple[str, str]]:
-    """Each author's posts (newest first), then the list of all authors."""
+def author_pages(r: Renderer, posts: taxonomies.Posts, reuse: taxonomies.Reuse
+                 ) -> Iterator[tuple[str, str]]:
+    """Each author's posts (newest first), then the list of all authors; an author whose
+    pages are unchanged is left to `reuse` (moved from the live output, not rendered)."""
     link = taxonomies.post_link(r.links, r.config.comment_pages)
 
     def convert(page: str, rows: list) -> list[dict[str, Any]]:
@@ -49,10 +51,18 @@ def author_pages(r: Renderer, posts: taxonomies.Posts) -> Iterator[tuple[str, st
                 for created, slug, title, pos, cid, text in rows]
 
     for name, count in posts.authors():
-        yield from _pages(r, "author.html",
-                          lambda n, a=name: routes.term_page(routes.AUTHORS, a, n),
-                          posts.of(name), count, taxonomies.POSTS_PER_PAGE, convert,
-                          author=name, count=count, description=f"Everything {name} wrote")
+        digest = reuse.digest(posts, name)
+        if reuse.keep(name, digest, routes.folder_of(routes.term_page(routes.AUTHORS, name, 1))):
+            continue
+        files = size = 0
+        for path, text in _pages(r, "author.html",
+                                 lambda n, a=name: routes.term_page(routes.AUTHORS, a, n),
+                                 posts.of(name), count, taxonomies.POSTS_PER_PAGE, convert,
+                                 author=name, count=count,
+                                 description=f"Everything {name} wrote"):
+            files, size = files + 1, size + len(text.encode("utf-8"))
+            yield path, text
+        reuse.pages[name] = [digest, files, size]
     yield from _terms(r, routes.AUTHORS, posts.authors(), posts.count())
 
 
