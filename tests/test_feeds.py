@@ -99,3 +99,13 @@ def test_no_feeds_without_base_url(tmp_path):
     out = site / "output"
     assert not (out / "feed.xml").exists() and not (out / "a" / "feed.xml").exists()
     assert parse_file(out / "index.html").find("link", type="application/atom+xml") is None
+
+
+def test_a_thread_feed_holds_the_newest_comments_only(tmp_path):
+    site = make_site(tmp_path, {"t.yaml": yaml.safe_dump({"title": "Busy", "comments": [
+        {"id": str(i), "author": "a", "created": f"2024-01-01T00:{i:02d}:00Z", "body": "x"}
+        for i in range(feeds.THREAD_ENTRIES + 5)]})}, f"base_url: {BASE}\n")
+    assert build_site(site, quiet=True) == 0
+    ids = [e.id for e in read(site / "output" / "t" / "feed.xml").entries]
+    newest = range(feeds.THREAD_ENTRIES + 4, 4, -1)
+    assert ids == [f"{BASE}t/c/{i}/" for i in newest]
