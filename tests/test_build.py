@@ -297,11 +297,11 @@ def test_failed_build_leaves_previous_output_untouched(tmp_path, monkeypatch):
     calls = {"n": 0}
     real = pages.thread_pages
 
-    def failing(renderer, thread):
+    def failing(renderer, thread, view=None):
         calls["n"] += 1
         if calls["n"] == 3:
             raise RuntimeError("disk on fire")
-        yield from real(renderer, thread)
+        yield from real(renderer, thread, view)
 
     monkeypatch.setattr(pages, "thread_pages", failing)
     with pytest.raises(RuntimeError):
