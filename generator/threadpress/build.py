@@ -46,6 +46,7 @@ class Outcome:
     bytes: int = 0
     unchanged: bool = False
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)   # said to the user, never a failure
 
 
 def build_site(site: Path, output: Path | None = None, base_url: str | None = None,
@@ -63,8 +64,8 @@ def build_site(site: Path, output: Path | None = None, base_url: str | None = No
               "warnings; the previous output is untouched", file=sys.stderr)
         return 1
     if not quiet:
-        if not config.base_url and not outcome.unchanged:   # the summary line stays last
-            print(NO_BASE_URL, file=sys.stderr)
+        for note in outcome.notes:   # before the summary line, which stays last
+            print(note, file=sys.stderr)
         print(summary_line(outcome, time.monotonic() - started, out.path), file=sys.stderr)
         if outcome.bytes > PAGES_LIMIT:
             print(f"warning: the site weighs {_size(outcome.bytes)}, over GitHub Pages' 1 GB "
@@ -96,6 +97,8 @@ def build_outcome(site: Path, output: Path, base_url: str | None = None,
 def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: bool,
            clean: bool, diags: list[Diagnostic]) -> Outcome:
     outcome = Outcome(diagnostics=list(diags))
+    if not spec.config.base_url:
+        outcome.notes.append(NO_BASE_URL)
     where = state.state_file(site, out.path)
     previous, warning = (state.State(spec=spec.key), None) if clean else \
         state.load(where, out.path, spec.key)
@@ -187,6 +190,7 @@ def _plan(files: list[Path], content: Path, previous: state.State, output: Path,
 
 def _unchanged(outcome: Outcome, previous: state.State) -> Outcome:
     outcome.unchanged = True
+    outcome.notes.clear()   # nothing was written: nothing to say about what was not
     for e in previous.threads.values():
         outcome.diagnostics.extend(e.warnings)
     outcome.threads = len(previous.threads)
