@@ -35,7 +35,9 @@ def running(tmp_path):
 
 
 def scripts(html: str) -> list:
-    return parse(html).find_all("script")
+    """The page's code: JSON-LD elements (structured data) are data, not scripts."""
+    return [s for s in parse(html).find_all("script")
+            if s.attrs.get("type") != "application/ld+json"]
 
 
 # --- where and how the site is served ---------------------------------------------------------
