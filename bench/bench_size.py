@@ -25,7 +25,8 @@ SETTINGS = {"default": "", "no comment pages": "comment_pages: false\n",
 
 
 def parts(out: Path) -> dict[str, int]:
-    sizes = {"thread pages": 0, "comment pages": 0, "thread.json": 0, "rest": 0}
+    sizes = {"thread pages": 0, "comment pages": 0, "thread.json": 0, "tags+authors": 0,
+             "feeds+sitemaps": 0, "rest": 0}
     for path in out.rglob("*"):
         if not path.is_file():
             continue
@@ -33,6 +34,10 @@ def parts(out: Path) -> dict[str, int]:
         n = path.stat().st_size
         if rel[-1] == "thread.json":
             sizes["thread.json"] += n
+        elif rel[0] in ("tags", "authors"):
+            sizes["tags+authors"] += n
+        elif rel[-1] in ("feed.xml", "sitemap.xml", "robots.txt") or rel[0] == "sitemaps":
+            sizes["feeds+sitemaps"] += n
         elif len(rel) >= 4 and rel[-3] == "c" and rel[-1] == "index.html":
             sizes["comment pages"] += n
         elif len(rel) == 2 and rel[-1] == "index.html" and rel[0] not in ("page", "static"):

@@ -311,7 +311,9 @@ def test_bodies_quotes_quotelinks_footnotes_deleted(page):
 
 def test_branches_fold_without_js(page):
     section = page.find("section", "comments")
-    assert not section.find_all("script") and not page.find_all("script")
+    # no code at all: the one script element is JSON-LD, data for search engines
+    assert not section.find_all("script")
+    assert [s.attrs.get("type") for s in page.find_all("script")] == ["application/ld+json"]
     branches = section.find_all("details", "branch")
     assert len(branches) == sum(1 for k in CHILDREN.values() if k)
     # every reply sits inside the <details> that follows its parent

@@ -391,8 +391,10 @@ def test_absolute_urls_encode_the_slug(tmp_path):
     assert page.find("link", rel="canonical").attrs["href"] == \
         "https://example.org/repo/a%20b/%C3%BC/c/x~20y/"
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-    locs = [e.text for e in ET.parse(out / "sitemap.xml").getroot().findall("s:url/s:loc", ns)]
-    assert locs == ["https://example.org/repo/", "https://example.org/repo/a%20b/%C3%BC/"]
+    locs = [e.text for e in ET.parse(out / "sitemaps" / "1.xml").getroot().findall("s:url/s:loc",
+                                                                                      ns)]
+    assert locs == ["https://example.org/repo/", "https://example.org/repo/a%20b/%C3%BC/",
+                    "https://example.org/repo/a%20b/%C3%BC/c/x~20y/"]
     index = parse_file(out / "index.html")
     assert index.find("a", cls="title").attrs["href"] == "a%20b/%C3%BC/"
     assert check_links(out) == []

@@ -24,12 +24,14 @@ from threadpress.state import state_file
 GENERATOR = Path(__file__).resolve().parents[1] / "generator"
 
 
-def thread_text(title: str, comments: int, body: str = "hello") -> str:
-    lines = [f"title: {title!r}", "comments:"]
+def thread_text(title: str, comments: int, body: str = "hello", tags: tuple[str, ...] = (),
+                who: str = "u") -> str:
+    lines = [f"title: {title!r}", f"tags: [{', '.join(tags)}]", "comments:"]
     for i in range(comments):
         parent = f", parent: '{i // 2}'" if i else ""
-        lines.append(f"  - {{id: '{i}', author: u{i % 3}, body: '{body} {i}'{parent}}}")
-    return "\n".join(lines if comments else lines[:1]) + "\n"
+        lines.append(f"  - {{id: '{i}', author: {who}{i % 3}, body: '{body} {i}'{parent}, "
+                     f"created: '2024-01-{1 + i % 28:02d}T00:00:00Z'}}")
+    return "\n".join(lines if comments else lines[:2]) + "\n"
 
 
 def tree_bytes(root: Path) -> dict[str, bytes]:
@@ -47,7 +49,7 @@ def cold(site: Path, tmp: Path) -> dict[str, bytes]:
 
 EDITS = st.lists(st.tuples(
     st.sampled_from(["add", "change", "delete", "rename", "touch", "config", "template",
-                     "untemplate", "slug", "redact", "unredact", "alias", "link"]),
+                     "untemplate", "slug", "redact", "unredact", "alias", "link", "tags", "authors"]),
     st.integers(0, 5), st.integers(0, 6)), min_size=1, max_size=6)
 
 
@@ -60,6 +62,8 @@ def test_incremental_builds_equal_cold_builds_after_any_edits(tmp_path_factory, 
     (content / "sub").mkdir(parents=True)
     for i in range(3):
         (content / f"t{i}.yaml").write_text(thread_text(f"T{i}", 3 + i))
+    # with base_url: the sitemaps (and feeds) are part of what must match
+    (site / "threadpress.yaml").write_text("base_url: https://ex.org/r/\n")
     assert build_site(site, quiet=True) == 0
     for kind, which, n in edits:
         _apply(site, kind, which, n)
@@ -83,7 +87,8 @@ def _apply(site: Path, kind: str, which: int, n: int) -> None:
         os.utime(target, ns=(time.time_ns(), time.time_ns()))
     elif kind == "config":
         (site / "threadpress.yaml").write_text(
-            f"title: Site {n}\ncomment_pages: {'true' if n % 2 else 'false'}\n")
+            f"title: Site {n}\ncomment_pages: {'true' if n % 2 else 'false'}\n"
+            + ("base_url: https://ex.org/r/\n" if n % 3 else ""))
     elif kind == "template":
         folder = site / "themes" / "default" / "templates"
         folder.mkdir(parents=True, exist_ok=True)
@@ -92,6 +97,10 @@ def _apply(site: Path, kind: str, which: int, n: int) -> None:
             "{{ thread.t.title }}{% endblock %}")
     elif kind == "untemplate":
         (site / "themes" / "default" / "templates" / "thread.html").unlink(missing_ok=True)
+    elif kind == "tags":        # tag pages gain, lose and change threads
+        target.write_text(thread_text(target.stem, 3, tags=("x", f"t{n % 3}")[: n % 3]))
+    elif kind == "authors":     # author pages gain and lose posts
+        target.write_text(thread_text(target.stem, n, who=f"w{n % 2}"))
     elif kind == "slug":
         target.write_text(f"slug: moved/{target.stem}-{n}\n" + thread_text(f"Moved {n}", n))
     elif kind == "alias":
@@ -240,7 +249,7 @@ def test_two_builds_at_once_leave_a_complete_site(tmp_path):
     assert [code for code, _ in results] == [0, 0], results
     assert sum("waiting for another build" in err for _, err in results) <= 1
     out = site / "output"
-    assert len(list(out.glob("t*/index.html"))) == 30 and (out / "index.html").is_file()
+    assert len(list(out.glob("t[0-9]*/index.html"))) == 30 and (out / "index.html").is_file()
     assert [p.name for p in site.iterdir() if ".threadpress-" in p.name] == []
 
 

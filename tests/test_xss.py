@@ -36,6 +36,10 @@ VECTORS = [
     "<base href=\"https://evil.example/\"><meta http-equiv=refresh content=\"0;url=javascript:alert(1)\">",
     "\"><script>alert(1)</script>",
     "'><img src=x onerror=alert(1)>",
+    # aimed at the inline JSON-LD: close its script element, open an HTML comment, end a line
+    "</script><script>alert(1)</script>",
+    "</SCRIPT ><!--<script>alert(1)</script>",
+    "\u2028alert(1)\u2029 <!-- -->",
 ]
 DANGEROUS_TAGS = {"script", "iframe", "object", "embed", "form", "style", "svg", "math", "img",
                   "base", "input", "noscript", "frame", "frameset", "applet", "meta_refresh"}
@@ -69,6 +73,8 @@ def test_no_active_content_reaches_any_page(built):
     for page in pages:
         doc = parse_file(page)
         for el in doc.iter():
+            if el.tag == "script" and el.attrs == {"type": "application/ld+json"}:
+                continue   # data, not code: test_inline_json_ld_stays_data checks it
             assert el.tag not in DANGEROUS_TAGS, f"{page}: <{el.tag}>"
             if el.tag == "meta":
                 assert "http-equiv" not in el.attrs, page
@@ -81,6 +87,26 @@ def test_no_active_content_reaches_any_page(built):
             if "style" in el.attrs:  # only the theme's own indentation variable
                 assert el.attrs["style"].startswith("--d:"), f"{page}: style on <{el.tag}>"
                 assert el.attrs["style"][4:].isdigit()
+
+
+def test_inline_json_ld_stays_data(built):
+    """Each page has one JSON-LD element, whose text is the whole JSON (nothing closed it
+    early) and holds no `<`, `>`, `&` or line separator that a parser could act on."""
+    pages = sorted(built.rglob("*.html"))
+    seen = 0
+    for page in pages:
+        scripts = parse_file(page).find_all("script")
+        if page.parent == built or page.relative_to(built).parts[0] in ("tags", "authors"):
+            continue   # site pages: no structured data (their scripts are checked above)
+        assert [s.attrs for s in scripts] == [{"type": "application/ld+json"}], page
+        raw = scripts[0].text
+        assert not set(raw) & {"<", ">", "&", "\u2028", "\u2029"}, page
+        data = json.loads(raw)
+        assert data["@type"] in ("DiscussionForumPosting", "Comment")
+        seen += 1
+    thread = json.loads(parse_file(built / "evil" / "index.html").find("script").text)
+    assert "</script><script>alert(1)</script>" in thread["headline"]   # kept, as data
+    assert seen > 6
 
 
 def test_hostile_ids_still_link_correctly(built):

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
-from . import crosslinks, routes, sitefs, state, tasks
+from . import crosslinks, routes, sitefs, state, taxonomies, tasks
 from .config import Config, base_url_notice, load_config, override
 from .errors import Diagnostic, ThreadpressError, plural, report
 from .load import content_walk, display_path, place
@@ -47,6 +47,7 @@ class Outcome:
     unchanged: bool = False
     diagnostics: list[Diagnostic] = field(default_factory=list)
     notices: list[Diagnostic] = field(default_factory=list)  # advice, e.g. base_url missing
+    notes: list[str] = field(default_factory=list)   # said to the user, never a failure
 
 
 def build_site(site: Path, output: Path | None = None, base_url: str | None = None,
@@ -65,6 +66,8 @@ def build_site(site: Path, output: Path | None = None, base_url: str | None = No
               "untouched", file=sys.stderr)
         return 1
     if not quiet:
+        for note in outcome.notes:   # before the summary line, which stays last
+            print(note, file=sys.stderr)
         print(summary_line(outcome, time.monotonic() - started, out.path), file=sys.stderr)
         if outcome.bytes > PAGES_LIMIT:
             print(f"warning: the site weighs {_size(outcome.bytes)}, over GitHub Pages' 1 GB "
@@ -113,7 +116,9 @@ def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: b
     found = content_walk(content)   # unreadable folders, links leaving the site: reported
     outcome.diagnostics.extend(found.diagnostics)
     files = found.files
-    plan = _plan(files, content, previous, out.path)
+    # author pages: each thread's posts, kept in a side file beside the build state
+    posts = where.with_suffix("") / "posts" if "authors" in spec.config.taxonomies else None
+    plan = _plan(files, content, previous, out.path, posts)
     if files and not plan.changed and len(plan.kept) == len(files) == len(previous.threads) \
             and (out.path / routes.INDEX).exists():
         return _unchanged(outcome, previous)   # the state vouched for the output's marker
@@ -121,7 +126,7 @@ def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: b
     stage_dir = out.new_folder("staging")
     try:
         links = _links_file(where, previous.threads, spec)
-        results = _run(plan, content, stage_dir, spec, jobs, progress, links)
+        results = _run(plan, content, stage_dir, spec, jobs, progress, links, posts)
         entries = _entries(plan, previous, results, outcome)
         if any(not d.warning for d in outcome.diagnostics):
             return outcome
@@ -137,13 +142,24 @@ def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: b
                                                            for n in (e.summary.slug, e.summary.id)})
         build_id = state.build_id(spec.key, entries)
         stage = Staging(stage_dir)
-        _site_pages([e.summary for e in entries.values()], spec, stage, build_id)
-        reused = _moves(plan.kept, previous, entries)
+        rendered = {r.rel for r in results}
+        # where each thread's pages are until the commit: the sitemap reads their folders
+        roots = {e.summary.slug: stage_dir if rel in rendered else out.path
+                 for rel, e in entries.items()}
+        reuse = _author_reuse(posts, previous.build_id, out.path, spec.key)
+        _site_pages([e.summary for e in entries.values()], spec, stage, build_id,
+                    roots, None if posts is None else
+                    (posts, {rel: (e.summary, e.hash + spec.key) for rel, e in entries.items()}),
+                    reuse)
+        reused = _moves(plan.kept, previous, entries) + reuse.moved
         out.commit(stage_dir, reused)
-        outcome.files = stage.files + sum(e.files for e in entries.values())
-        outcome.bytes = stage.bytes + sum(e.bytes for e in entries.values())
+        outcome.files = stage.files + reuse.files + sum(e.files for e in entries.values())
+        outcome.bytes = stage.bytes + reuse.bytes + sum(e.bytes for e in entries.values())
         state.save(where, out.path, state.State(spec.key, build_id, entries, outcome.files,
                                                 outcome.bytes))
+        if posts is not None:
+            _prune(posts, entries, spec.key)
+            taxonomies.save_digests(posts.parent, build_id, reuse.pages)
     finally:
         if stage_dir.exists():
             shutil.rmtree(stage_dir, ignore_errors=True)
@@ -160,7 +176,10 @@ class _Plan:
     hashes: dict[str, str]
 
 
-def _plan(files: list[Path], content: Path, previous: state.State, output: Path) -> _Plan:
+def _plan(files: list[Path], content: Path, previous: state.State, output: Path,
+          posts: Path | None = None) -> _Plan:
+    from .taxonomies import side_file
+
     changed: list[tuple[int, str, Path]] = []
     kept: list[str] = []
     hashes: dict[str, str] = {}
@@ -170,7 +189,8 @@ def _plan(files: list[Path], content: Path, previous: state.State, output: Path)
         stat = (st.st_size, st.st_mtime_ns, st.st_ino)
         old = previous.threads.get(rel)
         if old is not None and previous.unchanged(rel, stat, path.read_bytes) \
-                and all(os.path.lexists(output / e) for e in old.entries):
+                and all(os.path.lexists(output / e) for e in old.entries) \
+                and (posts is None or side_file(posts, rel, old.hash + previous.spec).exists()):
             kept.append(rel)
             hashes[rel] = old.hash
         else:
@@ -181,6 +201,7 @@ def _plan(files: list[Path], content: Path, previous: state.State, output: Path)
 
 def _unchanged(outcome: Outcome, previous: state.State) -> Outcome:
     outcome.unchanged = True
+    outcome.notes.clear()   # nothing was written: nothing to say about what was not
     for e in previous.threads.values():
         outcome.diagnostics.extend(e.warnings)
     outcome.threads = len(previous.threads)
@@ -191,9 +212,10 @@ def _unchanged(outcome: Outcome, previous: state.State) -> Outcome:
 
 
 def _run(plan: _Plan, content: Path, stage: Path, spec: tasks.Spec, jobs: int | None,
-         progress: Progress, links: tuple[str, str] = ("", "")) -> list[tasks.Result]:
+         progress: Progress, links: tuple[str, str] = ("", ""),
+         posts: Path | None = None) -> list[tasks.Result]:
     work = [tasks.Task(rel, str(path), display_path(path), str(PurePosixPath(rel).with_suffix("")),
-                       str(stage), spec, links) for rel, path in plan.changed]
+                       str(stage), spec, links, str(posts or "")) for rel, path in plan.changed]
     jobs = jobs or os.cpu_count() or 1
     size = sum(p.stat().st_size for _, p in plan.changed)
     results = []
@@ -307,12 +329,48 @@ def moved_warning(old: Summary, new: Summary) -> list[Diagnostic]:
                        warning=True)]
 
 
-def _site_pages(threads: list[Summary], spec: tasks.Spec, stage: Staging, build_id: str) -> None:
-    from .render import pages, views
+def _author_reuse(posts: Path | None, build_id: str, live: Path, spec: str
+                  ) -> taxonomies.Reuse:
+    """What the live output's author pages are, to move the unchanged ones (the digests are
+    trusted only when they were saved by the build whose output is live)."""
+    reuse = taxonomies.Reuse(live, spec)
+    if posts is not None:
+        reuse.previous = taxonomies.load_digests(posts.parent, build_id)
+    return reuse
+
+
+def _prune(posts: Path, entries: dict[str, state.Entry], spec: str) -> None:
+    """Side files of threads that are gone, deleted: the folder holds the current threads."""
+    from .taxonomies import side_file
+
+    keep = {side_file(posts, rel, e.hash + spec).name for rel, e in entries.items()}
+    for name in os.listdir(posts) if posts.is_dir() else ():
+        if name not in keep:
+            (posts / name).unlink(missing_ok=True)
+
+
+def _site_pages(threads: list[Summary], spec: tasks.Spec, stage: Staging, build_id: str,
+                roots: dict[str, Path],
+                posts: tuple[Path, dict[str, tuple[Summary, str]]] | None,
+                reuse: taxonomies.Reuse) -> None:
+    """Every page made from all threads: index, 404, feed, sitemaps, tag and author pages
+    (`posts`: the side files' folder and each thread's summary and side-file version)."""
+    from . import feeds, sitemaps
+    from .render import lists, pages, views
 
     config, theme = spec.config, spec.theme
     r = tasks.renderer(spec)
     ordered = views.sort_threads([t for t in threads if not t.removed], config.index_order)
+    if "tags" in config.taxonomies:
+        for path, text in lists.tag_pages(r, ordered):
+            stage.write(path, text)
+    if posts is not None:
+        store = taxonomies.Posts(*posts)
+        try:
+            for path, text in lists.author_pages(r, store, reuse):
+                stage.write(path, text)
+        finally:
+            store.close()
     stage.write(routes.MARKER, state.marker_text(build_id))
     for path, text in pages.index_pages(r, ordered):
         stage.write(path, text)
@@ -323,7 +381,9 @@ def _site_pages(threads: list[Summary], spec: tasks.Spec, stage: Staging, build_
     for static in theme.static_dirs:
         stage.copy_tree(static, routes.STATIC)
     if config.base_url:
-        stage.write(routes.SITEMAP, pages.sitemap(r, ordered))
+        sitemaps.write(stage, sitemaps.urls([(t, roots[t.slug]) for t in ordered], r.links,
+                                            config.comment_pages), r.links)
+        stage.write(routes.FEED, feeds.site_feed(r.links, config.title, threads))
 
 
 def summary_line(o: Outcome, seconds: float, where: Path) -> str:

@@ -30,8 +30,8 @@ def _setting(default: Any = MISSING, doc: str = "", **options: Any) -> Any:
 class Config:
     title: str = _setting("Threads", "site title")
     description: str = _setting("", "shown on the index and in its meta description")
-    base_url: str = _setting("", "https://you.github.io/repo/ — enables canonical links and "
-                                 "sitemap.xml")
+    base_url: str = _setting("", "https://you.github.io/repo/ — enables canonical links, "
+                                 "feeds and sitemaps")
     theme: str = _setting("default", "default | board | a folder under themes/")
     language: str = _setting("en", "<html lang>")
     timezone: str = _setting("UTC", "IANA name, for displayed dates")
@@ -49,10 +49,13 @@ class Config:
     anonymize_authors: bool = _setting(False, "authors under stable pseudonyms (keyed with "
                                               ".threadpress/secret)")
     rewrite_links: bool = _setting(True, "links to threads the archive holds lead to its copy")
+    taxonomies: list[str] = _setting(doc="pages per tag and per author, with their indexes",
+                                     default_factory=lambda: list(TAXONOMIES))
     params: dict[str, Any] = _setting(doc="anything, passed to themes as site.params",
                                       default_factory=dict)
 
 
+TAXONOMIES = ("tags", "authors")
 _CHOICES = {"sort": SORTS, "index_order": ("newest", "oldest", "title"),
             "index_singles": ("mixed", "apart")}
 _MINIMUM = {"context_depth": 0, "per_page": 1}
@@ -121,6 +124,10 @@ def _problem(key: str, value: Any, expected: type) -> str | None:
         return f"expected a string, found {value!r}"
     if expected is dict and not isinstance(value, dict):
         return "expected a mapping"
+    if expected is list:
+        if not isinstance(value, list) or any(v not in TAXONOMIES for v in value):
+            return f"expected a list of {', '.join(TAXONOMIES)} (or []), found {value!r}"
+        return None
     if key in _CHOICES and value not in _CHOICES[key]:
         return f"expected one of {', '.join(_CHOICES[key])}, found {value!r}"
     if key in _MINIMUM and value < _MINIMUM[key]:
@@ -187,7 +194,8 @@ def base_url_notice(config: Config, site: Path) -> Diagnostic | None:
     return Diagnostic(
         "not set: 404.html links its stylesheet and the index from the domain's root (/), so "
         "under a path such as https://you.github.io/repo/ the 404 page is unstyled and its "
-        "links leave the site; there are no canonical links and no sitemap.xml either. Set "
+        "links leave the site; there are no canonical links, sitemaps, robots.txt or feeds "
+        "either (they need absolute URLs). Set "
         "base_url here or pass --base-url (other pages work anywhere: their links are relative)",
         str(site / CONFIG_NAME), field=("base_url",), warning=True)
 

@@ -29,19 +29,24 @@ MARKER = ".threadpress-output"     # lets a rebuild know the folder it replaces 
 THREAD_PAGE = "index.html"
 THREAD_JSON = "thread.json"
 COMMENTS = "c"
-THREAD_OWNS = (THREAD_PAGE, THREAD_JSON, COMMENTS)   # names under a thread's folder
+FEED = "feed.xml"                   # the site's feed, and each thread's (with base_url)
+THREAD_OWNS = (THREAD_PAGE, THREAD_JSON, COMMENTS, FEED)   # names under a thread's folder
 
 INDEX = "index.html"
 PAGES = "page"                      # page/2/index.html, …
 SINGLES = "single/"                 # threads without replies, listed apart (index_singles)
 NOT_FOUND = "404.html"
 STATIC = "static"
-SITEMAP = "sitemap.xml"
+SITEMAP = "sitemap.xml"              # the sitemap index, of sitemaps/1.xml, …
+SITEMAPS = "sitemaps"
+ROBOTS = "robots.txt"
+TAGS = "tags"                       # tags/<tag>/, and tags/ the list of all tags
+AUTHORS = "authors"                 # authors/<name>/, and authors/ the list of all authors
 # Top-level names the site uses or will use; a thread slug may not start with one of them.
 RESERVED = frozenset({INDEX, NOT_FOUND, PAGES, STATIC, SITEMAP, MARKER, ".nojekyll", "CNAME",
                       SINGLES.rstrip("/"),
-                      "robots.txt", "feed.xml", "tags", "authors", "search", "pagefind",
-                      "sitemaps"})
+                      ROBOTS, FEED, TAGS, AUTHORS, "search", "pagefind",
+                      SITEMAPS})
 
 
 def segment(name: str) -> str:
@@ -71,6 +76,10 @@ def thread_json(slug: str) -> str:
     return slug_dir(slug) + THREAD_JSON
 
 
+def thread_feed(slug: str) -> str:
+    return slug_dir(slug) + FEED
+
+
 def comment_dir(slug: str, cid: str) -> str:
     return f"{slug_dir(slug)}{COMMENTS}/{comment_segment(cid)}/"
 
@@ -84,15 +93,33 @@ def index_page(n: int, listing: str = "") -> str:
     return listing + (INDEX if n == 1 else f"{PAGES}/{n}/index.html")
 
 
+def term_page(taxonomy: str, name: str, n: int) -> str:
+    """Page n (from 1) of one tag's or one author's list: `tags/<tag>/`, `tags/<tag>/page/2/`;
+    the name is encoded like a comment id (one-to-one, safe in a path) and shortened if long."""
+    base = f"{taxonomy}/{segment(encode_id(name))}/"
+    return base + (INDEX if n == 1 else f"{PAGES}/{n}/index.html")
+
+
+def term_href(taxonomy: str, name: str) -> str:
+    """A tag's or author's first page from the site root, as a URL-encoded folder."""
+    return quote(folder_of(term_page(taxonomy, name, 1)))
+
+
+def terms_page(taxonomy: str, n: int) -> str:
+    """Page n of the list of all tags or all authors: `tags/`, `tags/page/2/`, …"""
+    return f"{taxonomy}/" + (INDEX if n == 1 else f"{PAGES}/{n}/index.html")
+
+
 def asset(name: str) -> str:
     return f"{STATIC}/{name}"
 
 
-def thread_entries(slug: str, comment_pages: bool) -> list[str]:  # pages: any at all
-    """What a thread's build owns, as paths relative to the output root (files and folders)."""
+def thread_entries(slug: str, comment_pages: bool, feed: bool = False) -> list[str]:
+    """What a thread's build owns, as paths relative to the output root (files and folders);
+    `comment_pages`: it has any, `feed`: it has one (the site has a base_url)."""
     base = slug_dir(slug)
     owned = [base + THREAD_PAGE, base + THREAD_JSON]
-    return owned + [base + COMMENTS] if comment_pages else owned
+    return owned + [base + COMMENTS] * comment_pages + [base + FEED] * feed
 
 
 def alias_entries(alias: str) -> list[str]:

@@ -53,6 +53,7 @@ class Task:
     stage: str        # the staging folder to write into
     spec: Spec
     links: tuple[str, str] = ("", "")   # the archive map's file and digest (crosslinks.py)
+    posts: str = ""   # the folder for its posts' side file (author pages), or "" for none
 
 
 @dataclass
@@ -156,29 +157,44 @@ def _run(task: Task) -> Result:
     archive = crosslinks.load_map(*task.links).for_thread() if rewrite else None
     try:
         result.files, result.bytes = _write_pages(renderer(task.spec), thread, Path(task.stage),
-                                                  archive)
+                                                  archive, _side(task, result.hash))
     except ThreadpressError as e:
         result.failures.extend(e.diagnostics)
     if archive is not None:
         result.wants, result.link_digest = sorted(archive.wanted), archive.digest()
     result.entries = routes.thread_entries(
-        thread.slug, task.spec.config.comment_pages and bool(thread.comments))
+        thread.slug, task.spec.config.comment_pages and bool(thread.comments),
+        feed=bool(task.spec.config.base_url))
     for alias in thread.aliases:
         result.entries += routes.alias_entries(alias)[:1 + bool(thread.comments)]
     return result
 
 
-def _write_pages(r: "pages.Renderer", thread, root: Path,
-                 archive: "crosslinks.Archive | None") -> tuple[int, int]:
-    from .render import pages
+def _side(task: Task, file_hash: str) -> str:
+    """Where the thread's posts go (author pages), or "" when there are no author pages."""
+    from . import taxonomies
+    if not task.posts:
+        return ""
+    return str(taxonomies.side_file(task.posts, task.rel, file_hash + task.spec.key))
 
+
+def _write_pages(r: "pages.Renderer", thread, root: Path,
+                 archive: "crosslinks.Archive | None", posts: str = "") -> tuple[int, int]:
+    """Render a thread's pages into `root`; with `posts` (a side-file path), its posts too."""
+    from .render import pages, views
+
+    view = None if thread.removed is not None else views.thread_view(
+        thread, r.config.remote_images, archive, r.config.comment_pages)
+    if posts and view is not None:
+        from . import taxonomies
+        taxonomies.spill(view, Path(posts))
     stage = Staging(root)
     files = size = 0
     # Writing a page is mostly waiting on mkdir/open; a few I/O threads overlap that wait
     # with rendering the next page (the GIL is released during those system calls).
     with ThreadPoolExecutor(max_workers=IO_THREADS) as io:
         pending: deque = deque()
-        for path, text in pages.thread_pages(r, thread, archive):
+        for path, text in pages.thread_pages(r, thread, archive, view):
             raw = text.encode("utf-8")
             files, size = files + 1, size + len(raw)
             pending.append(io.submit(stage.write, path, raw))

@@ -20,10 +20,12 @@ DOM_CHECK = """
     const tag = el.localName;
     if (['script', 'style', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'base',
          'form', 'svg', 'math', 'template', 'noscript', 'img', 'video', 'audio', 'input',
-         'button', 'textarea', 'select'].includes(tag))
+         'button', 'textarea', 'select'].includes(tag)
+        && !(tag === 'script' && el.type === 'application/ld+json'))   // JSON-LD: data, never run
       bad.push('<' + tag + '>');
     if (tag === 'meta' && el.hasAttribute('http-equiv')) bad.push('<meta http-equiv>');
-    if (tag === 'link' && !(el.rel === 'stylesheet' || el.rel === 'canonical' || el.rel === 'icon')
+    if (tag === 'link' && !(el.rel === 'stylesheet' || el.rel === 'canonical' || el.rel === 'icon'
+                            || el.rel === 'alternate' && el.type === 'application/atom+xml')
         || tag === 'link' && !el.href.startsWith(location.origin) && el.rel !== 'canonical')
       bad.push('<link rel=' + el.rel + ' href=' + el.href + '>');
     for (const a of el.attributes) {

@@ -7,13 +7,12 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
-from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 import jinja2
 from markupsafe import Markup
 
-from .. import __version__, routes
+from .. import __version__, feeds, routes
 from ..config import Config
 from ..errors import ThreadpressError, plural
 from ..theme import Theme, builtin_themes, resolve_theme  # noqa: F401 (part of this API)
@@ -21,7 +20,7 @@ from ..anchors import anchor
 from ..crosslinks import Archive
 from ..model import Summary, Thread
 from ..times import iso
-from . import bodies, themefs, views
+from . import bodies, structured, themefs, views
 from .quotemarks import quote_marks
 from .views import CommentView, ThreadView
 
@@ -50,6 +49,7 @@ class Renderer:
                                 safe_url=views.safe_url, plural=plural, rebase=rebase)
         self.env.filters["permalink"] = self.permalink
         self.env.filters["quotemarks"] = quote_marks
+        self.env.filters["tag_href"] = lambda tag: routes.term_href(routes.TAGS, tag)
         self.env.globals.update(site=config, version=__version__)
         self._macro = None
         self._excerpt = None
@@ -61,6 +61,12 @@ class Renderer:
     def permalink(self, v: CommentView) -> str:
         """A comment's own address from the thread page: its page, or its anchor without pages."""
         return f"{routes.COMMENTS}/{v.enc}/" if self.config.comment_pages else f"#{v.anchor}"
+
+    def comment_url(self, slug: str, v: CommentView | views.Ref, prefix: str) -> str:
+        """A comment's permalink for structured data and feeds: absolute with base_url, else
+        relative from a page `prefix` away from the thread page."""
+        absolute = self.links.absolute(routes.slug_dir(slug))
+        return (absolute or prefix) + self.permalink(v)
 
     def page(self, template: str, **context: Any) -> str:
         with template_errors(template, self.env):
@@ -106,15 +112,15 @@ def rebase(html: Markup, prefix: str) -> Markup:
     return Markup(bodies.rebase_quotelinks(str(html), prefix))
 
 
-def thread_pages(r: Renderer, thread: Thread, archive: Archive | None = None
-                 ) -> Iterator[tuple[str, str]]:
+def thread_pages(r: Renderer, thread: Thread, archive: Archive | None = None,
+                 view: ThreadView | None = None) -> Iterator[tuple[str, str]]:
     """(path, text) for a thread's page, its JSON, when enabled its comment pages, and the
     redirects of its aliases; a removed thread's addresses serve a notice instead."""
     yield from alias_pages(r, thread)
     if thread.removed is not None:
         yield from removed_pages(r, thread)
         return
-    yield from _thread_pages(r, thread, archive)
+    yield from _thread_pages(r, thread, archive, view)
 
 
 def alias_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
@@ -154,17 +160,22 @@ def removed_pages(r: Renderer, thread: Thread) -> Iterator[tuple[str, str]]:
         {"slug": thread.slug, "removed": thread.removed or True}, ensure_ascii=False) + "\n"
 
 
-def _thread_pages(r: Renderer, thread: Thread, archive: Archive | None
-                  ) -> Iterator[tuple[str, str]]:
-    view = views.thread_view(thread, r.config.remote_images, archive, r.config.comment_pages)
+def _thread_pages(r: Renderer, thread: Thread, archive: Archive | None,
+                  view: ThreadView | None = None) -> Iterator[tuple[str, str]]:
+    view = view or views.thread_view(thread, r.config.remote_images, archive,
+                                     r.config.comment_pages)
     slug = thread.slug
     page = routes.thread_page(slug)
     snippets = [r.comment_html(v, view, "") for v in view.comments]
+    here = structured.thread_url(r.links, page, slug)
     yield page, r.page(
         "thread.html", thread=view, comments=view.comments, snippets=snippets,
-        root=r.links.href(page, ""), thread_root="",
+        structured=structured.thread_data(view, here, lambda v: r.comment_url(slug, v, "")),
+        root=r.links.href(page, ""), thread_root="", feed=routes.FEED if r.links.base_url else None,
         canonical=r.links.absolute(page), description=views.excerpt(view.html, DESCRIPTION))
     yield routes.thread_json(slug), thread_json(thread)
+    if r.links.base_url:
+        yield routes.thread_feed(slug), feeds.thread_feed(r, view)
     if not r.config.comment_pages:
         return
     del snippets
@@ -190,6 +201,10 @@ def _thread_pages(r: Renderer, thread: Thread, archive: Archive | None
         yield path, r.page(
             "comment.html", thread=view, comment=v,
             snippet=r.comment_html(v, view, to_thread, current=True),
+            structured=structured.comment_data(
+                view, v, r.comment_url(slug, v, to_thread),
+                r.comment_url(slug, v.parent, to_thread) if v.parent else
+                structured.thread_url(r.links, path, slug)),
             ancestors=[as_ancestor[a.index] for a in chain[:-1]] + [as_parent[a.index]
                                                                     for a in chain[-1:]],
             replies=[as_reply[thread.positions[k]] for k in v.c.children],
@@ -222,6 +237,7 @@ def _listing(r: Renderer, threads: list[Summary], listing_dir: str, listing: str
             singles_url=r.links.href(path, routes.SINGLES),
             page_url=lambda k, here=path: r.links.href(
                 here, routes.folder_of(routes.index_page(k, listing_dir))),
+            feed=r.links.href(path, routes.FEED) if r.links.base_url else None,
             canonical=r.links.absolute(path), description=r.config.description)
 
 
@@ -267,12 +283,3 @@ def _json_default(v: Any) -> Any:
     if hasattr(v, "isoformat"):
         return v.isoformat()
     return str(v)
-
-
-def sitemap(r: Renderer, threads: list[Summary]) -> str:
-    """sitemap.xml of the index and thread pages; only with base_url, since it needs absolute URLs."""
-    urls = [r.links.absolute(routes.INDEX)] + [
-        r.links.absolute(routes.thread_page(t.slug)) for t in threads]
-    body = "".join(f"  <url><loc>{escape(u)}</loc></url>\n" for u in urls)
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + body + "</urlset>\n")

@@ -1,0 +1,114 @@
+"""Structured data and social previews: JSON-LD parsed as JSON, meta tags read from the DOM."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from dom import Element, parse_file
+from test_build import make_site
+from threadpress.build import build_site
+
+THREAD = {
+    "title": "Links that last", "author": "alice", "created": "2024-03-01T10:00:00Z",
+    "url": "https://example.com/post", "body": "Opening words.",
+    "comments": [
+        {"id": "c1", "author": "bob", "created": "2024-03-01T11:00:00Z", "body": "Top one."},
+        {"id": "c2", "parent": "c1", "author": "carol", "created": "2024-03-01T12:00:00Z",
+         "body": "A reply " + "long " * 80},
+        {"id": "c3", "author": "dan", "created": "2024-03-01T13:00:00Z", "body": "Top two."},
+        {"id": "c4", "parent": "c3", "deleted": True},
+    ],
+}
+
+
+def ld(doc: Element) -> dict:
+    scripts = doc.find_all("script", type="application/ld+json")
+    assert len(scripts) == 1
+    return json.loads(scripts[0].text)
+
+
+def meta(doc: Element, key: str) -> str | None:
+    el = doc.find("meta", property=key) or doc.find("meta", name=key)
+    return None if el is None else el.attrs["content"]
+
+
+@pytest.fixture(scope="module", params=["https://ex.org/repo/", ""], ids=["base_url", "relative"])
+def out(request, tmp_path_factory) -> tuple[Path, str]:
+    site = make_site(tmp_path_factory.mktemp("ld"), {"t.yaml": yaml.safe_dump(THREAD)},
+                     f"base_url: '{request.param}'\n")
+    assert build_site(site, quiet=True) == 0
+    return site / "output", request.param
+
+
+def test_thread_page_is_a_discussion_with_its_top_level_comments(out):
+    root, base = out
+    data = ld(parse_file(root / "t" / "index.html"))
+    assert data["@context"] == "https://schema.org"
+    assert data["@type"] == "DiscussionForumPosting"
+    assert (data["headline"], data["author"]["name"]) == ("Links that last", "alice")
+    assert data["datePublished"] == "2024-03-01T10:00:00Z"
+    assert data["commentCount"] == 4
+    assert data["url"] == (base + "t/" if base else "./")
+    tops = data["comment"]
+    assert [c["author"]["name"] for c in tops] == ["bob", "dan"]   # the first three at most
+    assert [c["commentCount"] for c in tops] == [1, 1]
+    assert [c["url"] for c in tops] == [f"{base}t/c/c1/", f"{base}t/c/c3/"] if base else \
+        ["c/c1/", "c/c3/"]
+    assert all(c["@type"] == "Comment" and c["text"] for c in tops)
+
+
+def test_comment_page_is_the_comment_with_its_parent(out):
+    root, base = out
+    reply = ld(parse_file(root / "t" / "c" / "c2" / "index.html"))
+    assert reply["@type"] == "Comment" and reply["author"]["name"] == "carol"
+    assert reply["text"].startswith("A reply long") and len(reply["text"]) <= 100
+    assert reply["url"] == (f"{base}t/c/c2/" if base else "../../c/c2/")
+    assert reply["parentItem"]["url"] == (f"{base}t/c/c1/" if base else "../../c/c1/")
+    top = ld(parse_file(root / "t" / "c" / "c1" / "index.html"))
+    assert top["parentItem"]["@type"] == "DiscussionForumPosting"
+    assert top["parentItem"]["url"] == (f"{base}t/" if base else "../../")
+    gone = ld(parse_file(root / "t" / "c" / "c4" / "index.html"))
+    assert "author" not in gone   # a deleted comment names nobody
+
+
+def test_shared_comment_link_previews_the_comment(out):
+    root, base = out
+    doc = parse_file(root / "t" / "c" / "c2" / "index.html")
+    assert meta(doc, "og:title") == "carol on “Links that last”"
+    assert meta(doc, "og:description").startswith("A reply long")
+    assert meta(doc, "twitter:card") == "summary"
+    assert meta(doc, "og:url") == (f"{base}t/c/c2/" if base else None)
+
+
+@pytest.mark.parametrize("page", ["index.html", "404.html", "t/index.html"])
+def test_every_page_has_social_tags(out, page):
+    doc = parse_file(out[0] / page)
+    assert meta(doc, "og:title") and meta(doc, "og:type") and meta(doc, "twitter:card")
+
+
+def test_board_theme_has_the_same_data(tmp_path):
+    site = make_site(tmp_path, {"t.yaml": yaml.safe_dump(THREAD)}, "theme: board\n")
+    assert build_site(site, quiet=True) == 0
+    assert ld(parse_file(site / "output" / "t" / "index.html"))["commentCount"] == 4
+    assert ld(parse_file(site / "output" / "t" / "c" / "c2" / "index.html"))["@type"] == "Comment"
+
+
+def test_thread_page_lists_the_first_top_level_comments_only(tmp_path):
+    many = dict(THREAD, comments=[{"id": str(i), "author": "a", "body": "b"} for i in range(9)])
+    site = make_site(tmp_path, {"t.yaml": yaml.safe_dump(many)})
+    assert build_site(site, quiet=True) == 0
+    data = ld(parse_file(site / "output" / "t" / "index.html"))
+    assert data["commentCount"] == 9
+    assert [c["url"] for c in data["comment"]] == [f"c/{i}/" for i in range(3)]
+
+
+def test_no_comment_pages_permalinks_are_anchors(tmp_path):
+    site = make_site(tmp_path, {"t.yaml": yaml.safe_dump(THREAD)},
+                     "comment_pages: false\nbase_url: https://ex.org/\n")
+    assert build_site(site, quiet=True) == 0
+    tops = ld(parse_file(site / "output" / "t" / "index.html"))["comment"]
+    assert [c["url"] for c in tops] == ["https://ex.org/t/#c-c1", "https://ex.org/t/#c-c3"]
