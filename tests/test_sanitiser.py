@@ -54,7 +54,8 @@ def test_allowed_void_tags_survive(tag):
     assert doc.find(tag) is not None and doc.text == "ab"
 
 
-@pytest.mark.parametrize("tag", ["div", "img", "form", "input", "button", "video", "font",
+# (`img` is not here: an image becomes a named link to it, see test_images.py)
+@pytest.mark.parametrize("tag", ["div", "form", "input", "button", "video", "font",
                                  "center", "marquee", "link", "meta", "base", "embed"])
 def test_other_tags_go_but_their_text_stays(tag):
     doc = clean(f"<p>a <{tag}>b</{tag}> c</p>")
