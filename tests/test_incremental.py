@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dom import parse_file
-from threadpress import routes
+from threadpress import routes, search
 from threadpress.build import build_site
 from threadpress.state import state_file
 
@@ -49,13 +50,16 @@ def cold(site: Path, tmp: Path) -> dict[str, bytes]:
 
 EDITS = st.lists(st.tuples(
     st.sampled_from(["add", "change", "delete", "rename", "touch", "config", "template",
-                     "untemplate", "slug", "redact", "unredact", "alias", "link", "tags", "authors"]),
+                     "untemplate", "slug", "redact", "unredact", "alias", "link", "tags", "authors",
+                     "unindex"]),
     st.integers(0, 5), st.integers(0, 6)), min_size=1, max_size=6)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=EDITS)
-def test_incremental_builds_equal_cold_builds_after_any_edits(tmp_path_factory, edits):
+def test_incremental_builds_equal_cold_builds_after_any_edits(tmp_path_factory, monkeypatch,
+                                                               edits):
+    monkeypatch.setattr(search, "SHARD_COMMENTS", 6)   # several search shards, even here
     tmp = tmp_path_factory.mktemp("inc")
     site = tmp / "site"
     content = site / "content"
@@ -88,7 +92,8 @@ def _apply(site: Path, kind: str, which: int, n: int) -> None:
     elif kind == "config":
         (site / "threadpress.yaml").write_text(
             f"title: Site {n}\ncomment_pages: {'true' if n % 2 else 'false'}\n"
-            + ("base_url: https://ex.org/r/\n" if n % 3 else ""))
+            + ("base_url: https://ex.org/r/\n" if n % 3 else "")
+            + f"search: {'false' if n % 3 == 2 else 'true'}\n")
     elif kind == "template":
         folder = site / "themes" / "default" / "templates"
         folder.mkdir(parents=True, exist_ok=True)
@@ -116,6 +121,10 @@ def _apply(site: Path, kind: str, which: int, n: int) -> None:
             f"Linked {n}", 1 + n % 3, body=f"see https://news.ycombinator.com/item?id={(n + 1) % 7}"))
     elif kind == "unredact":
         (site / "redactions.yaml").unlink(missing_ok=True)
+    elif kind == "unindex":   # the kept search documents and shards are lost
+        for kept in (site / ".threadpress" / "build").glob("*.search"):
+            for part in sorted(kept.iterdir())[: 1 + n % 2]:
+                shutil.rmtree(part)
 
 
 def test_a_rebuild_renders_only_the_changed_thread(tmp_path, capsys):
@@ -391,3 +400,25 @@ def test_an_error_inside_the_comment_macro_is_a_message_not_a_traceback(tmp_path
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "_comment.html: error: template error:" in proc.stderr
     assert not (site / "output").exists()
+
+
+def test_a_changed_thread_reindexes_only_its_search_shard(tmp_path, monkeypatch):
+    monkeypatch.setattr(search, "SHARD_COMMENTS", 8)
+    indexed: list[list[str]] = []   # the documents of each Pagefind run
+    run = search._pagefind
+    monkeypatch.setattr(search, "_pagefind", lambda src, out: indexed.append(
+        [p.relative_to(src).as_posix() for p in src.rglob("*.html")]) or run(src, out))
+    site = tmp_path / "s"
+    for i in range(8):
+        (site / "content").mkdir(parents=True, exist_ok=True)
+        (site / "content" / f"t{i}.yaml").write_text(thread_text(f"T{i}", 3))
+    assert build_site(site, quiet=True) == 0
+    bundles = {p.name for p in (site / "output" / routes.SEARCH_INDEX).iterdir()}
+    assert len(bundles) == len(indexed) > 2
+    indexed.clear()
+    (site / "content" / "t5.yaml").write_text(thread_text("T5", 3, body="changed"))
+    assert build_site(site, quiet=True) == 0
+    after = {p.name for p in (site / "output" / routes.SEARCH_INDEX).iterdir()}
+    assert len(indexed) == 1 and len(after - bundles) == 1 and len(bundles - after) == 1
+    assert "t5/search-0.html" in indexed[0] and len(indexed[0]) < 8
+    assert not (site / "output" / routes.SEARCH_INDEX / min(bundles - after)).exists()

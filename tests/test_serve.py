@@ -148,8 +148,11 @@ def test_the_reload_script_is_added_to_served_html_only(running):
     client = get(running.port, CLIENT)
     assert client.status == 200 and client.headers["content-type"].startswith("text/javascript")
     assert b"EventSource" in client.body
-    for page in running.preview.output.rglob("*.html"):   # the files themselves: untouched
-        assert scripts(page.read_text()) == [], page
+    out = running.preview.output
+    for page in out.rglob("*.html"):   # the files themselves: untouched (only search has its own)
+        found = scripts(page.read_text())
+        assert found == [] or page == out / "search" / "index.html", page
+        assert all(sc.attrs["src"] != CLIENT for sc in found), page
 
 
 def test_the_preview_is_kept_out_of_git(running):
@@ -162,16 +165,21 @@ def test_the_preview_is_kept_out_of_git(running):
     assert not [p for p in listed if p.startswith(".threadpress/")], listed
 
 
-def test_a_built_site_has_no_script_at_all(tmp_path):
+def test_a_built_site_has_no_script_but_search(tmp_path):
     site = write_site(tmp_path / "site", {"a.yaml": thread_yaml("A")})
     assert build_site(site, quiet=True) == 0
-    pages = list((site / "output").rglob("*.html"))
+    out = site / "output"
+    pages = list(out.rglob("*.html"))
     assert len(pages) >= 4
+    out = site / "output"
     for page in pages:
-        # no code: the only script elements are JSON-LD structured data
+        # no code but search's: the other script elements are JSON-LD structured data
+        if page == out / "search" / "index.html":
+            continue
         assert {el.attrs.get("type") for el in parse_file(page).find_all("script")} <= \
             {"application/ld+json"}, page
-    assert not list((site / "output").rglob("*.js"))
+    assert all(p == out / "static" / "search.js" or p.relative_to(out).parts[0] == "pagefind"
+               for p in out.rglob("*.js"))
 
 
 def test_status_tells_pages_only_what_changed():

@@ -75,6 +75,8 @@ def test_no_active_content_reaches_any_page(built):
         for el in doc.iter():
             if el.tag == "script" and el.attrs == {"type": "application/ld+json"}:
                 continue   # data, not code: test_inline_json_ld_stays_data checks it
+            if _theme_search(el, page, built):
+                continue
             assert el.tag not in DANGEROUS_TAGS, f"{page}: <{el.tag}>"
             if el.tag == "meta":
                 assert "http-equiv" not in el.attrs, page
@@ -89,6 +91,26 @@ def test_no_active_content_reaches_any_page(built):
                 assert el.attrs["style"][4:].isdigit()
 
 
+def _theme_search(el, page: Path, root: Path) -> bool:
+    """The theme's own search box (a form in the site header) and the search page's scripts
+    (Pagefind's UI from the index, static/search.js): the only forms and scripts allowed."""
+    form = el if el.tag == "form" else el.parent if el.tag in ("input", "button") else None
+    if form is not None and form.tag == "form":
+        return (form.attrs.get("role") == "search" and form.parent is not None
+                and "site-head" in form.parent.classes
+                and form.attrs["action"].endswith("search/")
+                and {e.tag for e in form.iter()} == {"form", "input", "button"})
+    on_search_page = page == root / "search" / "index.html"
+    if el.tag == "noscript" and on_search_page:
+        return [c.attrs.get("class") for c in el.children if not isinstance(c, str)] == \
+            ["search-off"]
+    if el.tag == "script" and on_search_page:
+        src = el.attrs.get("src", "")
+        return not el.children and (src == "../static/search.js" or (
+            src.startswith("../pagefind/") and src.endswith("/pagefind-ui.js")))
+    return False
+
+
 def test_inline_json_ld_stays_data(built):
     """Each page has one JSON-LD element, whose text is the whole JSON (nothing closed it
     early) and holds no `<`, `>`, `&` or line separator that a parser could act on."""
@@ -96,7 +118,7 @@ def test_inline_json_ld_stays_data(built):
     seen = 0
     for page in pages:
         scripts = parse_file(page).find_all("script")
-        if page.parent == built or page.relative_to(built).parts[0] in ("tags", "authors"):
+        if page.parent == built or page.relative_to(built).parts[0] in ("tags", "authors", "search"):
             continue   # site pages: no structured data (their scripts are checked above)
         assert [s.attrs for s in scripts] == [{"type": "application/ld+json"}], page
         raw = scripts[0].text

@@ -17,10 +17,10 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Iterator
+from typing import Callable, Iterator
 
-from . import crosslinks, routes, sitefs, state, taxonomies, tasks
-from .config import Config, base_url_notice, load_config, override
+from . import crosslinks, routes, search, sitefs, state, taxonomies, tasks
+from .config import CONFIG_NAME, Config, base_url_notice, load_config, override
 from .errors import Diagnostic, ThreadpressError, plural, report
 from .load import content_walk, display_path, place
 from .model import Summary
@@ -118,7 +118,9 @@ def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: b
     files = found.files
     # author pages: each thread's posts, kept in a side file beside the build state
     posts = where.with_suffix("") / "posts" if "authors" in spec.config.taxonomies else None
-    plan = _plan(files, content, previous, out.path, posts)
+    index = search.folder(where) if spec.config.search else None
+    plan = _plan(files, content, previous, out.path, posts,
+                 index and _docs_of(index, spec.key))
     if files and not plan.changed and len(plan.kept) == len(files) == len(previous.threads) \
             and (out.path / routes.INDEX).exists():
         return _unchanged(outcome, previous)   # the state vouched for the output's marker
@@ -126,7 +128,7 @@ def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: b
     stage_dir = out.new_folder("staging")
     try:
         links = _links_file(where, previous.threads, spec)
-        results = _run(plan, content, stage_dir, spec, jobs, progress, links, posts)
+        results = _run(plan, content, stage_dir, spec, jobs, progress, links, posts, index)
         entries = _entries(plan, previous, results, outcome)
         if any(not d.warning for d in outcome.diagnostics):
             return outcome
@@ -142,6 +144,13 @@ def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: b
                                                            for n in (e.summary.slug, e.summary.id)})
         build_id = state.build_id(spec.key, entries)
         stage = Staging(stage_dir)
+        shards = search.plan(((rel, e.hash, e.summary.count) for rel, e in entries.items()),
+                             spec.key) if index else []
+        outcome.diagnostics.extend(search.build(shards, index, str(site / CONFIG_NAME))
+                                   if index else [])
+        if any(not d.warning for d in outcome.diagnostics):
+            return outcome
+        bundles = search.place(shards, index, stage) if index else []
         rendered = {r.rel for r in results}
         # where each thread's pages are until the commit: the sitemap reads their folders
         roots = {e.summary.slug: stage_dir if rel in rendered else out.path
@@ -150,7 +159,7 @@ def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: b
         _site_pages([e.summary for e in entries.values()], spec, stage, build_id,
                     roots, None if posts is None else
                     (posts, {rel: (e.summary, e.hash + spec.key) for rel, e in entries.items()}),
-                    reuse)
+                    reuse, bundles)
         reused = _moves(plan.kept, previous, entries) + reuse.moved
         out.commit(stage_dir, reused)
         outcome.files = stage.files + reuse.files + sum(e.files for e in entries.values())
@@ -160,6 +169,8 @@ def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: b
         if posts is not None:
             _prune(posts, entries, spec.key)
             taxonomies.save_digests(posts.parent, build_id, reuse.pages)
+        if index:
+            search.prune(shards, index)
     finally:
         if stage_dir.exists():
             shutil.rmtree(stage_dir, ignore_errors=True)
@@ -176,8 +187,14 @@ class _Plan:
     hashes: dict[str, str]
 
 
+def _docs_of(index: Path, spec_key: str) -> Callable[[state.Entry], bool]:
+    """Whether a thread's search documents are kept (else it is rendered again to write them)."""
+    return lambda e: (index / "docs" / search.doc_key(spec_key, e.hash)).is_dir()
+
+
 def _plan(files: list[Path], content: Path, previous: state.State, output: Path,
-          posts: Path | None = None) -> _Plan:
+          posts: Path | None = None,
+          has_docs: Callable[[state.Entry], bool] | None = None) -> _Plan:
     from .taxonomies import side_file
 
     changed: list[tuple[int, str, Path]] = []
@@ -190,7 +207,8 @@ def _plan(files: list[Path], content: Path, previous: state.State, output: Path,
         old = previous.threads.get(rel)
         if old is not None and previous.unchanged(rel, stat, path.read_bytes) \
                 and all(os.path.lexists(output / e) for e in old.entries) \
-                and (posts is None or side_file(posts, rel, old.hash + previous.spec).exists()):
+                and (posts is None or side_file(posts, rel, old.hash + previous.spec).exists()) \
+                and (has_docs is None or has_docs(old)):
             kept.append(rel)
             hashes[rel] = old.hash
         else:
@@ -213,9 +231,10 @@ def _unchanged(outcome: Outcome, previous: state.State) -> Outcome:
 
 def _run(plan: _Plan, content: Path, stage: Path, spec: tasks.Spec, jobs: int | None,
          progress: Progress, links: tuple[str, str] = ("", ""),
-         posts: Path | None = None) -> list[tasks.Result]:
+         posts: Path | None = None, index: Path | None = None) -> list[tasks.Result]:
+    docs = str(index / "docs") if index else ""
     work = [tasks.Task(rel, str(path), display_path(path), str(PurePosixPath(rel).with_suffix("")),
-                       str(stage), spec, links, str(posts or "")) for rel, path in plan.changed]
+                       str(stage), spec, links, str(posts or ""), docs) for rel, path in plan.changed]
     jobs = jobs or os.cpu_count() or 1
     size = sum(p.stat().st_size for _, p in plan.changed)
     results = []
@@ -352,7 +371,7 @@ def _prune(posts: Path, entries: dict[str, state.Entry], spec: str) -> None:
 def _site_pages(threads: list[Summary], spec: tasks.Spec, stage: Staging, build_id: str,
                 roots: dict[str, Path],
                 posts: tuple[Path, dict[str, tuple[Summary, str]]] | None,
-                reuse: taxonomies.Reuse) -> None:
+                reuse: taxonomies.Reuse, bundles: list[str] = ()) -> None:
     """Every page made from all threads: index, 404, feed, sitemaps, tag and author pages
     (`posts`: the side files' folder and each thread's summary and side-file version)."""
     from . import feeds, sitemaps
@@ -380,6 +399,8 @@ def _site_pages(threads: list[Summary], spec: tasks.Spec, stage: Staging, build_
         stage.write("CNAME", config.cname.strip() + "\n")
     for static in theme.static_dirs:
         stage.copy_tree(static, routes.STATIC)
+    if config.search:
+        stage.write(routes.SEARCH_PAGE, pages.search_page(r, bundles))
     if config.base_url:
         sitemaps.write(stage, sitemaps.urls([(t, roots[t.slug]) for t in ordered], r.links,
                                             config.comment_pages), r.links)

@@ -51,6 +51,8 @@ class Config:
     rewrite_links: bool = _setting(True, "links to threads the archive holds lead to its copy")
     taxonomies: list[str] = _setting(doc="pages per tag and per author, with their indexes",
                                      default_factory=lambda: list(TAXONOMIES))
+    search: bool = _setting(True, "full-text search in the browser (Pagefind), a box on every "
+                                  "page")
     params: dict[str, Any] = _setting(doc="anything, passed to themes as site.params",
                                       default_factory=dict)
 

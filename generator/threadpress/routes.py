@@ -42,6 +42,8 @@ SITEMAPS = "sitemaps"
 ROBOTS = "robots.txt"
 TAGS = "tags"                       # tags/<tag>/, and tags/ the list of all tags
 AUTHORS = "authors"                 # authors/<name>/, and authors/ the list of all authors
+SEARCH_PAGE = "search/index.html"
+SEARCH_INDEX = "pagefind"           # pagefind/<shard>/: one Pagefind bundle per shard
 # Top-level names the site uses or will use; a thread slug may not start with one of them.
 RESERVED = frozenset({INDEX, NOT_FOUND, PAGES, STATIC, SITEMAP, MARKER, ".nojekyll", "CNAME",
                       SINGLES.rstrip("/"),
@@ -112,6 +114,17 @@ def terms_page(taxonomy: str, n: int) -> str:
 
 def asset(name: str) -> str:
     return f"{STATIC}/{name}"
+
+
+def search_bundle(shard: str) -> str:
+    """A search shard's Pagefind bundle folder, with a trailing slash."""
+    return f"{SEARCH_INDEX}/{shard}/"
+
+
+def search_part(n: int) -> str:
+    """A thread's n-th search document, inside its folder (only in Pagefind's input, never in
+    the output: the search page maps it back to the thread page)."""
+    return f"search-{n}.html"
 
 
 def thread_entries(slug: str, comment_pages: bool, feed: bool = False) -> list[str]:

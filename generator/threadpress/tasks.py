@@ -54,6 +54,7 @@ class Task:
     spec: Spec
     links: tuple[str, str] = ("", "")   # the archive map's file and digest (crosslinks.py)
     posts: str = ""   # the folder for its posts' side file (author pages), or "" for none
+    search: str = ""  # the folder of search documents, when search is on
 
 
 @dataclass
@@ -162,6 +163,8 @@ def _run(task: Task) -> Result:
         result.failures.extend(e.diagnostics)
     if archive is not None:
         result.wants, result.link_digest = sorted(archive.wanted), archive.digest()
+    if task.search:
+        _write_search_docs(task, thread, result)
     result.entries = routes.thread_entries(
         thread.slug, task.spec.config.comment_pages and bool(thread.comments),
         feed=bool(task.spec.config.base_url))
@@ -203,6 +206,18 @@ def _write_pages(r: "pages.Renderer", thread, root: Path,
         for f in pending:
             f.result()
     return files, size
+
+
+def _write_search_docs(task: Task, thread, result: Result) -> None:
+    from . import search
+
+    dest = Path(task.search) / search.doc_key(task.spec.key, result.hash)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        search.write_docs(thread, dest, task.spec.config.language)
+    except OSError as e:
+        result.failures.append(Diagnostic(f"cannot write search documents: {e.strerror}",
+                                          str(e.filename or dest)))
 
 
 def worker_init(parent: int) -> None:

@@ -16,7 +16,18 @@ DOM_CHECK = """
   const bad = [];
   const urlAttrs = ['href', 'src', 'action', 'formaction', 'xlink:href', 'data', 'poster',
                     'background', 'srcset', 'ping', 'cite'];
+  // The theme's own search box (a form in the site header that sends `q` to the site's search
+  // page) is allowed; nothing else that is a form or a control.
+  const own = document.querySelector('header.site-head > form.site-search[role=search]');
+  const ownOk = own && own.getAttribute('action') && new URL(own.action).origin === location.origin
+      && /\/search\/(index\.html)?$/.test(new URL(own.action).pathname)
+      && [...own.querySelectorAll('*')].every(e => (e.localName === 'input' && e.type === 'search'
+          && e.name === 'q' && e.attributes.length === 4) || (e.localName === 'button'
+          && e.type === 'submit' && e.attributes.length === 1));
+  if (own && !ownOk) bad.push('<form class=site-search> not the theme own');
   for (const el of document.querySelectorAll('*')) {
+    if (own && own.contains(el) && ownOk
+        && [...el.attributes].every(a => !a.name.toLowerCase().startsWith('on'))) continue;
     const tag = el.localName;
     if (['script', 'style', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'base',
          'form', 'svg', 'math', 'template', 'noscript', 'img', 'video', 'audio', 'input',

@@ -246,6 +246,15 @@ def not_found_page(r: Renderer) -> str:
     return r.page("404.html", root=r.config.base_url or "/", canonical=None, description="")
 
 
+def search_page(r: Renderer, bundles: list[str]) -> str:
+    """search/index.html: Pagefind's UI over every shard (`bundles`, from the site root); the
+    query comes from the box on every page (`?q=`)."""
+    path = routes.SEARCH_PAGE
+    return r.page("search.html", root=r.links.href(path, ""),
+                  bundles=[r.links.href(path, b) for b in bundles],
+                  canonical=r.links.absolute(path), description="")
+
+
 def thread_json(thread: Thread) -> str:
     """The normalised thread, for readers and tools: flat comments in pre-order, compact."""
     data = {

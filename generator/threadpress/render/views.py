@@ -124,7 +124,7 @@ _TAG = re.compile(r"<[^>]*>")
 
 def excerpt(html_text: str, limit: int = EXCERPT_CHARS) -> str:
     """Plain text from sanitised HTML (so `&amp;` reads `&`), cut at a word near `limit`."""
-    text = " ".join(html.unescape(_TAG.sub(" ", html_text[: limit * 8])).split())
+    text = plain_text(html_text[: limit * 8])
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
@@ -139,6 +139,11 @@ def author_name(c: Comment) -> str:
     if c.deleted:
         return DELETED
     return c.author or ANONYMOUS
+
+
+def plain_text(html_text: str) -> str:
+    """Sanitised HTML as one line of plain text (tags dropped, entities decoded)."""
+    return " ".join(html.unescape(_TAG.sub(" ", html_text)).split())
 
 
 def origin_url(c: Comment, on_hn: bool) -> str | None:
