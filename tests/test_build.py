@@ -349,8 +349,9 @@ def test_slug_leaving_the_output_is_an_error(tmp_path, capsys):
 
 
 def test_site_theme_overrides_one_template(tmp_path):
+    # (without search: the index's shard names hash the whole spec, the theme included)
     site = make_site(tmp_path / "s", {"a.yaml": "title: A\ncomments: [{id: 1, body: hi}]\n"},
-                     "title: Mine\n")
+                     "title: Mine\nsearch: false\n")
     (site / "themes" / "mine" / "templates").mkdir(parents=True)
     (site / "themes" / "mine" / "templates" / "404.html").write_text(
         "{% extends 'base.html' %}{% block main %}<p id=custom>gone</p>{% endblock %}")
