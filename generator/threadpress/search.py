@@ -40,6 +40,8 @@ SHARD_COMMENTS = 50_000   # comments per shard, about: bounds Pagefind's memory 
 ASSETS = ("pagefind.js", "pagefind-worker.js", "pagefind-ui.js", "pagefind-ui.css",
           "pagefind-highlight.js", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
           "pagefind-component-ui.js", "pagefind-component-ui.css")
+EMPTY = ".empty"           # marks a shard whose documents hold no word: Pagefind makes no index
+NOTHING = "nothing to index"
 UNUSED = ("pagefind-modular-ui.js", "pagefind-modular-ui.css", "pagefind-component-ui.js",
           "pagefind-component-ui.css", "pagefind-highlight.js")
 
@@ -139,19 +141,24 @@ def build(shards: list[Shard], root: Path, config: str = "threadpress.yaml"
     a failure is reported against the `search` setting of the `config` file."""
     for shard in shards:
         dest = root / "shards" / shard.name
-        if (dest / "pagefind-entry.json").exists():
+        if (dest / "pagefind-entry.json").exists() or (dest / EMPTY).exists():
             continue
         work = root / f".{shard.name}.{os.getpid()}.tmp"
         shutil.rmtree(work, ignore_errors=True)
         try:
             _gather(shard, root / "docs", work / "in")
             problem = _pagefind(work / "in", work / "out")
-            if problem:
+            if problem == NOTHING:   # documents without a word (a title such as "["): no index
+                (work / "out").mkdir(parents=True, exist_ok=True)
+                (work / "out" / EMPTY).write_text("")
+                problem = None
+            elif problem:
                 return [Diagnostic(f"search index: {problem}; `search: false` builds "
                                    "without search", config, field=("search",))]
             for name in UNUSED:
                 (work / "out" / name).unlink(missing_ok=True)
-            canonical(work / "out")
+            if not (work / "out" / EMPTY).exists():
+                canonical(work / "out")
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.rmtree(dest, ignore_errors=True)
             os.replace(work / "out", dest)
@@ -185,6 +192,8 @@ def _pagefind(site: Path, out: Path) -> str | None:
         return f"cannot run Pagefind ({e.strerror})"
     if done.returncode != 0 or not (out / "pagefind-entry.json").exists():
         tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        if "not able to build an index" in " ".join(tail):
+            return NOTHING
         if "No module named pagefind" in " ".join(tail) or "binary" in " ".join(tail).lower():
             return "Pagefind is not installed (pip install 'pagefind[bin]')"
         return "Pagefind failed: " + " / ".join(tail)
@@ -256,6 +265,7 @@ def _link(src: Path, dest: Path) -> None:
 def place(shards: list[Shard], root: Path, stage: Staging) -> list[str]:
     """Every shard into the staged output; the bundle paths, first one with Pagefind's scripts."""
     bundles = []
+    shards = [s for s in shards if not (root / "shards" / s.name / EMPTY).exists()]
     for i, shard in enumerate(shards):
         src = root / "shards" / shard.name
         rel = routes.search_bundle(shard.name)
