@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 
 import pytest
@@ -341,6 +342,8 @@ class Refused(ValueError):
 
 
 def refuse_lone_surrogates(value) -> None:
+    """What thread files may not hold and `json` lets through: lone surrogates, and numbers
+    too large for a double (`6e308` reads as infinity)."""
     stack = [value]
     while stack:
         v = stack.pop()
@@ -350,6 +353,8 @@ def refuse_lone_surrogates(value) -> None:
             stack += v
         elif isinstance(v, str) and any("\ud800" <= ch <= "\udfff" for ch in v):
             raise Refused("lone surrogate")
+        elif isinstance(v, float) and not math.isfinite(v):
+            raise Refused("not finite")
 
 
 def strict_pairs(pairs: list) -> dict:
