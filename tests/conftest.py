@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Under CI the property tests draw the same examples on every run, so a landing never fails on
+# an example nobody has seen; locally they search afresh each run (HYPOTHESIS_PROFILE picks).
+settings.register_profile("ci", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else
+                                                              "explore"))
 
 
 @pytest.fixture
