@@ -22,7 +22,6 @@ from threadpress import routes, search
 from threadpress.build import build_site
 from threadpress.state import state_file
 
-GENERATOR = Path(__file__).resolve().parents[1] / "generator"
 
 
 def thread_text(title: str, comments: int, body: str = "hello", tags: tuple[str, ...] = (),
@@ -247,7 +246,7 @@ def test_two_builds_at_once_leave_a_complete_site(tmp_path):
     for i in range(30):
         (site / "content" / f"t{i}.yaml").write_text(thread_text(f"T{i}", 30))
     script = textwrap.dedent(f"""
-        import sys; sys.path.insert(0, {str(GENERATOR)!r})
+        import sys
         from pathlib import Path
         from threadpress.build import build_site
         sys.exit(build_site(Path({str(site)!r}), jobs=1, clean=True))
@@ -268,7 +267,7 @@ def test_a_killed_parallel_build_leaves_no_workers(tmp_path):
     for i in range(40):
         (site / "content" / f"t{i}.yaml").write_text(thread_text(f"T{i}", 200, body="w " * 400))
     script = textwrap.dedent(f"""
-        import sys, os; sys.path.insert(0, {str(GENERATOR)!r})
+        import sys, os
         from pathlib import Path
         import threadpress.build as b
         b.POOL_MIN_BYTES = 0
@@ -321,9 +320,9 @@ def test_slugs_that_land_on_another_route_are_errors_in_check_and_build(tmp_path
     (site / "content" / "a.yaml").write_text(thread_text("A", 2))
     (site / "content" / "z.yaml").write_text(f"slug: {slug!r}\n" + thread_text("Z", 1))
     for verb in ("check", "build"):
+        # the installed threadpress (as CI installs it), not the source folder
         proc = subprocess.run([sys.executable, "-m", "threadpress", verb, str(site)],
-                              capture_output=True, text=True, env={**os.environ,
-                                                                   "PYTHONPATH": str(GENERATOR)})
+                              capture_output=True, text=True)
         assert proc.returncode == 1, (verb, proc.stderr)
         [line] = [ln for ln in proc.stderr.splitlines() if "error:" in ln]
         assert "z.yaml:1:7: error: slug:" in line and clash in line, line
@@ -395,8 +394,7 @@ def test_an_error_inside_the_comment_macro_is_a_message_not_a_traceback(tmp_path
     (folder / "_comment.html").write_text(
         "{% macro comment(v, thread, prefix, current=false) %}{{ v.no_such_field.x }}{% endmacro %}")
     proc = subprocess.run([sys.executable, "-m", "threadpress", "build", str(site)],
-                          capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(GENERATOR)})
+                          capture_output=True, text=True)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "_comment.html: error: template error:" in proc.stderr
     assert not (site / "output").exists()

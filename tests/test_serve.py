@@ -21,7 +21,6 @@ from threadpress.build import build_site
 from threadpress.devserver import CLIENT, Status, locate
 from threadpress.serve import local_url
 
-GENERATOR = Path(__file__).resolve().parents[1] / "generator"
 
 
 @pytest.fixture
@@ -311,7 +310,8 @@ def serve_cmd(*args: str) -> list[str]:
 
 
 def env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(GENERATOR)}
+    """The installed threadpress (CI installs it, not editable), not the source folder."""
+    return dict(os.environ)
 
 
 @pytest.mark.parametrize("port", ["70000", "abc", "-1"])
