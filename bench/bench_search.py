@@ -29,7 +29,7 @@ import threading
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_site import measure, median, row, site_for, touch_one  # noqa: E402
+from bench_site import corpus_and_build, measure, median, row, site_for, touch_one  # noqa: E402
 
 INDEX_ONLY = """
 import json, shutil, sys
@@ -109,12 +109,7 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=None)
     ap.add_argument("--no-query", action="store_true", help="skip the Chromium query figures")
     args = ap.parse_args()
-    stats = json.loads((args.corpus / "stats.json").read_text())
-    comments = stats["comments"]
-    exe = [sys.executable, "-m", "threadpress", "build"]
-    jobs = ["-j", str(args.jobs)] if args.jobs else []
-    print(f"corpus {args.corpus}: {stats['threads']} threads, {comments:,} comments; "
-          f"medians of {args.runs}")
+    comments, build = corpus_and_build(args)
     with tempfile.TemporaryDirectory(dir=args.corpus.parent) as tmp:
         work = Path(tmp)
         off = site_for(args.corpus, work / "off", True)
@@ -122,7 +117,7 @@ def main() -> None:
         on = site_for(args.corpus, work / "on", True)
         cold = {}
         for name, site in (("off", off), ("on", on)):
-            cmd = [*exe, str(site), "-q", *jobs]
+            cmd = build(site)
             cold[name] = median([measure([*cmd, "--clean"]) for _ in range(args.runs)])
             print(row(f"cold build, search {name}", cold[name], comments))
         index = median([measure([sys.executable, "-c", INDEX_ONLY, str(index_folder(on))])
@@ -133,7 +128,7 @@ def main() -> None:
             one = []
             for i in range(args.runs):
                 touch_one(site, i)
-                one.append(measure([*exe, str(site), "-q", *jobs]))
+                one.append(measure(build(site)))
             print(row(f"one thread changed, search {name}", median(one), comments))
         out = on / "output"
         index_bytes = tree_bytes(out / "pagefind")

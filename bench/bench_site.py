@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 MEASURE = """
 import resource, subprocess, sys, time
@@ -65,6 +66,17 @@ def touch_one(site: Path, n: int) -> None:
     path.write_text(path.read_text() + "\n# edited %d\n" % n)
 
 
+def corpus_and_build(args: argparse.Namespace) -> tuple[int, Callable[[Path], list[str]]]:
+    """The corpus's comment count (after a header line about it), and the quiet build command
+    of a site with the chosen --jobs."""
+    stats = json.loads((args.corpus / "stats.json").read_text())
+    print(f"corpus {args.corpus}: {stats['threads']} threads, {stats['comments']:,} comments; "
+          f"medians of {args.runs}")
+    jobs = ["-j", str(args.jobs)] if args.jobs else []
+    return stats["comments"], lambda site: [sys.executable, "-m", "threadpress", "build",
+                                            str(site), "-q", *jobs]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("corpus", type=Path)
@@ -72,12 +84,7 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=None)
     ap.add_argument("--configs", default="nopages,pages")
     args = ap.parse_args()
-    stats = json.loads((args.corpus / "stats.json").read_text())
-    comments = stats["comments"]
-    exe = [sys.executable, "-m", "threadpress", "build"]
-    jobs = ["-j", str(args.jobs)] if args.jobs else []
-    print(f"corpus {args.corpus}: {stats['threads']} threads, {comments:,} comments; "
-          f"medians of {args.runs}")
+    comments, build = corpus_and_build(args)
     with tempfile.TemporaryDirectory(dir=args.corpus.parent) as tmp:
         work = Path(tmp)
         hugo = None
@@ -88,7 +95,7 @@ def main() -> None:
             print(row("hugo, cold", hugo, comments))
         for config in args.configs.split(","):
             site = site_for(args.corpus, work, config == "pages")
-            cmd = [*exe, str(site), "-q", *jobs]
+            cmd = build(site)
             cold = median([measure([*cmd, "--clean"]) for _ in range(args.runs)])
             one = []
             for i in range(args.runs):
