@@ -231,7 +231,7 @@ from pathlib import Path  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from threadpress.render import bodies  # noqa: E402
+from threadpress.render import bodies, cost  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 # every character class the fast path must judge: plain ones, and each Markdown trigger
@@ -322,6 +322,26 @@ def test_quote_link_trimming(body, linked, after):
     doc = html(body, "text", {"x", "x.", "x.."}.__contains__)
     [a] = doc.find_all("a", cls="quotelink")
     assert a.text == ">>" + linked and doc.text.strip().endswith(after)
+
+
+@pytest.mark.parametrize("tail,linked", [
+    (bodies.MAX_QUOTE_TRIM, "y."),       # the last cut tried leaves the known id `y.`
+    (bodies.MAX_QUOTE_TRIM + 1, None),   # one cut further is not tried, and bare `y` is unknown
+])
+def test_quote_link_trimming_stops_exactly_at_its_bound(tail, linked):
+    doc = html("see >>y." + "." * tail, "text", {"y."}.__contains__)
+    links = [a.text for a in doc.find_all("a", cls="quotelink")]
+    assert links == ([">>" + linked] if linked else [])
+    assert doc.text.strip() == "see >>y." + "." * tail
+
+
+@pytest.mark.parametrize("over,tag", [(0, "em"), (1, None)])
+def test_markdown_budget_is_inclusive(monkeypatch, over, tag):
+    """A body estimated at exactly the budget is still Markdown; one unit more is plain text."""
+    monkeypatch.setattr(bodies.cost, "markdown_cost", lambda text: cost.MARKDOWN_BUDGET + over)
+    doc = html("some *stress* here")
+    assert [e.tag for e in doc.find_all("em")] == ([tag] if tag else [])
+    assert doc.text.strip() == ("some stress here" if tag else "some *stress* here")
 
 
 def test_url_trimming_keeps_balanced_parentheses_over_long_tails():

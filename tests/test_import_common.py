@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from threadpress.errors import ThreadpressError
 from threadpress.importers import SOURCES, common, get
@@ -89,6 +91,45 @@ def test_dump_yaml_round_trips_exactly_and_uses_blocks():
     assert yaml.safe_load(text) == t
     assert "body: |" in text  # multi-line bodies are readable blocks
     assert dump(t, "yaml") == text
+
+
+# libyaml's emitter, and PyYAML's own where libyaml is not installed
+EMITTERS = {"libyaml": common._DUMPERS, "python": common.yaml_dumpers(yaml.SafeDumper)}
+
+
+@pytest.mark.parametrize("emitter", sorted(EMITTERS))
+@pytest.mark.parametrize("sep", ["\x85", "\u2028", "\u2029", "\r"])
+def test_dump_yaml_keeps_every_kind_of_line_break(sep, emitter):
+    """YAML folds NEL, LS and PS outside double quotes; a body must come back as it went in."""
+    bodies = [f"a{sep}b", f"a{sep}b\nc", f"x\n{sep}", sep]
+    t = thread(title=f"T{sep}", id="1", comments=[comment(id=str(i), body=b)
+                                                   for i, b in enumerate(bodies + ["two\nlines"])])
+    text = dump(t, "yaml", EMITTERS[emitter])
+    assert yaml.safe_load(text) == t
+    styles = {n.value: n.style for n in _scalars(yaml.compose(text))}
+    assert styles["two\nlines"] == "|"   # the other bodies stay readable blocks
+
+
+def _scalars(node: yaml.Node) -> list[yaml.ScalarNode]:
+    found, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, yaml.ScalarNode):
+            found.append(n)
+        elif isinstance(n, yaml.SequenceNode):
+            stack.extend(n.value)
+        elif isinstance(n, yaml.MappingNode):
+            stack.extend(v for pair in n.value for v in pair)
+    return found
+
+
+@pytest.mark.parametrize("emitter", sorted(EMITTERS))
+@settings(max_examples=300)
+@given(texts=st.lists(st.text(st.characters(exclude_categories=["Cs"])), min_size=1, max_size=4))
+def test_dump_yaml_round_trips_any_text(texts, emitter):
+    t = thread(title=texts[0], id="1", comments=[comment(id=str(i), body=b)
+                                                 for i, b in enumerate(texts)])
+    assert yaml.safe_load(dump(t, "yaml", EMITTERS[emitter])) == t
 
 
 def test_dump_json():

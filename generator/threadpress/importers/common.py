@@ -224,35 +224,49 @@ def preorder(comments: list[dict]) -> list[dict]:
 
 # --- output ---------------------------------------------------------------------------------
 
-_BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-class _BlockDumper(_BaseDumper):
-    """Safe dumper that writes multi-line strings as `|` blocks (the emitter falls back to a
-    quoted style by itself when a block cannot hold the text exactly)."""
-
-
-def _str_block(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    """Represent multi-line strings as literal blocks."""
-    style = "|" if "\n" in data else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
-
-
-_BlockDumper.add_representer(str, _str_block)
+# Line breaks to YAML besides \n: plain, single-quoted and block styles fold or normalise them
+# (the pure-Python emitter writes a NEL single-quoted, and it reads back as a space); only
+# double quotes keep them.
+_FOLDED_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def dump(thread: dict, fmt: str) -> str:
+def _str_style(data: str, block: bool) -> str | None:
+    if any(c in data for c in _FOLDED_BREAKS):
+        return '"'
+    return "|" if block and "\n" in data else None
+
+
+def yaml_dumpers(base: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)) -> tuple[type, type]:
+    """Two safe dumpers: one writing multi-line strings as readable `|` blocks, and an exact one
+    for when a block would change a text; both double-quote strings that hold a folded break."""
+    def represent(block: bool):
+        def str_node(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+            return dumper.represent_scalar("tag:yaml.org,2002:str", data,
+                                           style=_str_style(data, block))
+        return str_node
+
+    dumpers = (type("BlockDumper", (base,), {}), type("ExactDumper", (base,), {}))
+    for dumper, block in zip(dumpers, (True, False)):
+        dumper.add_representer(str, represent(block))
+    return dumpers
+
+
+_DUMPERS = yaml_dumpers()
+
+
+def dump(thread: dict, fmt: str, dumpers: tuple[type, type] = _DUMPERS) -> str:
     """Serialise a thread deterministically as YAML (`yaml`) or JSON (`json`)."""
     if fmt == "json":
         return json.dumps(thread, indent=2, ensure_ascii=False, default=_json_value) + "\n"
     if fmt != "yaml":
         raise ThreadpressError.one(f"unknown output format {fmt!r}: expected yaml or json")
     opts = dict(sort_keys=False, allow_unicode=True, width=1 << 30, default_flow_style=False)
-    text = yaml.dump(thread, Dumper=_BlockDumper, **opts)
+    block, exact = dumpers
+    text = yaml.dump(thread, Dumper=block, **opts)
     # Block scalars are exact in theory; verify, since a silent change to a body is the worst bug.
     if yaml.load(text, Loader=_Loader) != thread:
-        text = yaml.dump(thread, Dumper=_BaseDumper, **opts)
+        text = yaml.dump(thread, Dumper=exact, **opts)
     return text
 
 
