@@ -5,6 +5,7 @@ traceback, and nothing from outside the site is read, published or quoted."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import jinja2.loaders
@@ -13,7 +14,6 @@ import pytest
 from dom import parse_file
 from threadpress import sitefs
 from threadpress.cli import main
-from support import parse_diagnostic
 
 THREAD = "title: {title}\ncomments:\n  - id: 1\n    author: alice\n    body: hello\n"
 SECRET = "GITHUB_TOKEN=ghp_0123456789abcdef\n"
@@ -43,13 +43,21 @@ def build(capsys, root: Path) -> tuple[int, str, str]:
     return run(capsys, "build", str(root), "-o", str(root / "out"), "-q", "-j", "1")
 
 
+# path[:line[:column]]: kind: [field:] message (a template error has a line but no column)
+DIAGNOSTIC = re.compile(r"^(?P<path>.+?)(?::(?P<line>\d+)(?::(?P<column>\d+))?)?: "
+                        r"(?P<kind>error|warning): (?P<message>.*)$")
+
+
 def diagnostics(err: str) -> list[dict]:
     """Each stderr line that is a diagnostic; the build's summary line is not one."""
-    return [parse_diagnostic(line) if line.count(":") >= 3 and ":" in line.split(" ")[0]
-            and line.split(":")[1].isdigit() else {"path": line.split(": ")[0], "line": None,
-                                                   "kind": line.split(": ")[1].rstrip(":"),
-                                                   "message": line.split(": ", 2)[-1]}
-            for line in err.splitlines() if ": error: " in line or ": warning: " in line]
+    found = []
+    for line in err.splitlines():
+        m = DIAGNOSTIC.match(line)
+        if m:
+            d = m.groupdict()
+            d["line"] = d["line"] and int(d["line"])
+            found.append(d)
+    return found
 
 
 def warned_about(err: str, link: Path) -> bool:
@@ -204,17 +212,42 @@ def test_unreadable_content_and_config_are_errors_naming_the_path(site, capsys, 
 
 
 @pytest.mark.parametrize("bad", ["templates/thread.html", "templates/_comment.html",
-                                 "static/style.css"])
+                                 "templates/unused.html", "static/style.css", "templates",
+                                 "static", "static/img"])
 def test_unreadable_theme_files_are_errors_naming_the_path(site, capsys, monkeypatch, bad):
     root = site({"content/a.yaml": THREAD.format(title="A"), "threadpress.yaml": "theme: mine\n",
                  "themes/mine/templates/thread.html": "{% extends 'default/thread.html' %}\n",
                  "themes/mine/templates/_comment.html": "{% extends 'default/_comment.html' %}\n",
-                 "themes/mine/static/style.css": "p {}\n"})
+                 "themes/mine/templates/unused.html": "{{ 1 }}\n",
+                 "themes/mine/static/style.css": "p {}\n",
+                 "themes/mine/static/img/a.svg": "<svg/>\n"})
     fail_reading(monkeypatch, root / "themes" / "mine" / bad)
-    code, _, err = build(capsys, root)
-    assert code == 1
-    assert any(d["path"].endswith(bad) and "cannot read" in d["message"]
-               for d in diagnostics(err)), err
+    for verb in ("check", "build"):
+        code, _, err = run(capsys, verb, str(root)) if verb == "check" else build(capsys, root)
+        assert code == 1, verb
+        assert any(d["path"].endswith(bad) and "cannot read" in d["message"]
+                   for d in diagnostics(err) if d["kind"] == "error"), (verb, err)
+    assert not (root / "out").exists()
+
+
+@pytest.mark.parametrize("files,line", [
+    ({"unused.html": "fine\n{% if %}\n"}, 2),                   # no page uses it (yet)
+    ({"thread.html": "{{ 1 }}\n\n{% for x in %}\n"}, 3),
+    ({"thread.html": b"ok\n\xff\xfe\n"}, 2),                      # not UTF-8
+    ({"_comment.html": b"{% macro comment(v, t, p, c) %}\xe9{% endmacro %}"}, 1),
+])
+def test_broken_templates_fail_check_and_build_alike(site, capsys, files, line):
+    [(name, text)] = files.items()
+    root = site({"content/a.yaml": THREAD.format(title="A"), "threadpress.yaml": "theme: mine\n"})
+    template = root / "themes" / "mine" / "templates" / name
+    template.parent.mkdir(parents=True)
+    template.write_bytes(text if isinstance(text, bytes) else text.encode())
+    for verb in ("check", "build"):
+        code, _, err = run(capsys, verb, str(root)) if verb == "check" else build(capsys, root)
+        assert code == 1, verb
+        [d] = [d for d in diagnostics(err) if d["kind"] == "error"]
+        assert d["path"].endswith(f"templates/{name}") and d["line"] == line, (verb, d)
+    assert not (root / "out").exists()
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")

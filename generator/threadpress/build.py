@@ -124,6 +124,9 @@ def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: b
     if files and not plan.changed and len(plan.kept) == len(files) == len(previous.threads) \
             and (out.path / routes.INDEX).exists():
         return _unchanged(outcome, previous)   # the state vouched for the output's marker
+    outcome.diagnostics += _template_diagnostics(spec)
+    if any(not d.warning for d in outcome.diagnostics):
+        return outcome
     progress = Progress(len(plan.changed), quiet)
     stage_dir = out.new_folder("staging")
     try:
@@ -178,6 +181,12 @@ def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: b
     outcome.comments = sum(e.summary.count for e in entries.values())
     outcome.reused = len(plan.kept)
     return outcome
+
+
+def _template_diagnostics(spec: tasks.Spec) -> list[Diagnostic]:
+    from .render import pages   # Jinja: only when something is rendered
+
+    return pages.template_diagnostics(tasks.renderer(spec), spec.theme)
 
 
 @dataclass

@@ -7,10 +7,13 @@ import re
 import shlex
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from . import __version__
-from .errors import ThreadpressError, plural, report
+from .errors import Diagnostic, ThreadpressError, plural, report
+
+if TYPE_CHECKING:
+    from .config import Config
 
 # Shown under each command's help: one example says more than a paragraph of options.
 EXAMPLES = {
@@ -184,7 +187,7 @@ def _check(args: argparse.Namespace) -> int:
     except ThreadpressError as e:
         diags = diags + e.diagnostics
     loaded = load_content(site / "content", config.sort, keep=False)
-    diags = diags + loaded.diagnostics
+    diags = diags + loaded.diagnostics + _theme_diagnostics(site, config)
     report(diags)
     comments = sum(b.comments for b in loaded.loaded)
     deepest = max((b.deepest for b in loaded.loaded), default=0)
@@ -193,6 +196,21 @@ def _check(args: argparse.Namespace) -> int:
     print(f"{plural(len(loaded.loaded), 'thread')}, {plural(comments, 'comment')}, "
           f"deepest chain {deepest}, {plural(warnings, 'warning')}, {plural(errors, 'error')}")
     return 1 if errors or (args.strict and warnings) else 0
+
+
+def _theme_diagnostics(site: Path, config: "Config") -> list[Diagnostic]:
+    """What a build would say of the theme: its name, links leaving it, broken templates."""
+    from . import sitefs
+    from .render import pages
+    from .theme import resolve_theme
+
+    try:
+        theme = resolve_theme(site, config.theme)
+    except ThreadpressError as e:
+        return e.diagnostics
+    return sitefs.theme_problems(theme.template_dirs) + sitefs.theme_problems(
+        theme.static_dirs, read=True) + pages.template_diagnostics(
+        pages.Renderer(theme, config), theme)
 
 
 def _build(args: argparse.Namespace) -> int:

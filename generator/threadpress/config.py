@@ -72,13 +72,7 @@ def load_config(site: Path) -> tuple[Config, list[Diagnostic]]:
         return Config(), []
     name = str(path)
     data = sitefs.read_bytes(path)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
-        raise ThreadpressError.one(f"not UTF-8 text (byte 0x{data[e.start]:02x} at offset "
-                                   f"{e.start})", name, line, column) from None
+    text = sitefs.decode_text(data, name)
     data = parse(text, name)  # raises ThreadpressError, placed, for malformed YAML
     if data is None:
         return Config(), []

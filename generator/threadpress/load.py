@@ -138,12 +138,9 @@ def load_bytes(data: bytes, name: str, slug: str, sort: str = "original"
     if b"\x00" in data[:8192]:
         return None, [Diagnostic("binary file, not a YAML or JSON thread file", name, 1, 1)]
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1  # in bytes
-        return None, [Diagnostic(f"not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})",
-                                 name, line, column)]
+        text = sitefs.decode_text(data, name)
+    except ThreadpressError as e:
+        return None, e.diagnostics
     return load_text(text, name, slug, sort)
 
 

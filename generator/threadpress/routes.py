@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import Iterable
 from urllib.parse import quote
 
@@ -223,7 +222,7 @@ def collisions(slugs: Iterable[tuple[str, str]],
 
 
 def is_inside(rel: str) -> bool:
-    """A relative output path that stays inside the output folder."""
-    p = PurePosixPath(rel)
-    return bool(rel) and not p.is_absolute() and all(part not in ("..", ".") for part in p.parts) \
-        and "\\" not in rel and "\x00" not in rel
+    """A relative output path that stays inside the output folder: not empty, not absolute,
+    no `.` or `..` segment (`.` alone would be the folder itself), no backslash or NUL."""
+    return bool(rel) and not rel.startswith("/") and "\\" not in rel and "\x00" not in rel \
+        and all(part not in ("..", ".") for part in rel.split("/"))

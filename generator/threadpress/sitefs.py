@@ -59,6 +59,18 @@ def unreadable(path: Path, e: OSError) -> ThreadpressError:
     return ThreadpressError.one(f"cannot read: {e.strerror or e}", shown(path))
 
 
+def decode_text(data: bytes, name: str) -> str:
+    """A text file's bytes as a string (a UTF-8 BOM dropped); bytes that are not UTF-8 are an
+    error naming the line, the column (in bytes) and the byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise ThreadpressError.one(f"not UTF-8 text (byte 0x{data[e.start]:02x} at offset "
+                                   f"{e.start})", name, line, column) from None
+
+
 @dataclass
 class Walk:
     """The regular files found under a folder, and every problem met on the way."""
@@ -114,11 +126,18 @@ def _visit(path: Path, entry: os.DirEntry, site: Path, skip: Callable[[str], boo
         found.files.append(path)
 
 
-def theme_problems(folders: Iterable[Path]) -> list[Diagnostic]:
+def theme_problems(folders: Iterable[Path], read: bool = False) -> list[Diagnostic]:
     """What a build reports about a theme's template and static folders, before it renders:
     links leading out of the theme (each folder's parent), which the renderer and the static
-    copy leave out, and what cannot be read."""
+    copy leave out, and what cannot be read; with `read`, every file is read too, as the
+    static copy will (for `check`, which copies nothing)."""
     found: list[Diagnostic] = []
     for folder in folders:
-        found += walk(folder, folder.parent).diagnostics
+        files = walk(folder, folder.parent)
+        found += files.diagnostics
+        for path in files.files if read else ():
+            try:
+                read_bytes(path)
+            except ThreadpressError as e:
+                found += e.diagnostics
     return found

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import jinja2
 from markupsafe import Markup
 
-from .. import __version__, feeds, routes
+from .. import __version__, feeds, routes, sitefs
 from ..config import Config
-from ..errors import ThreadpressError, plural
+from ..errors import Diagnostic, ThreadpressError, plural
 from ..theme import Theme, builtin_themes, resolve_theme  # noqa: F401 (part of this API)
 from ..anchors import anchor
 from ..crosslinks import Archive
@@ -105,6 +105,25 @@ def template_errors(template: str, env: jinja2.Environment | None = None) -> Ite
         if env is None:
             raise
         raise themefs.recursion_error(env, template) from None
+
+
+def template_diagnostics(r: Renderer, theme: Theme) -> list[Diagnostic]:
+    """Every template of the site's own theme folders compiled, each mistake a message naming
+    the template: `check` and `build` refuse a broken template even where no page uses it yet.
+    The built-in themes are not compiled: they are tested with threadpress."""
+    builtin = builtin_themes()
+    found: list[Diagnostic] = []
+    for folder in theme.template_dirs:
+        if sitefs.inside(folder, builtin):
+            continue
+        for path in sitefs.walk(folder, folder.parent, skip=lambda n: n.startswith(".")).files:
+            name = path.relative_to(folder).as_posix()
+            try:
+                with template_errors(name, r.env):
+                    r.env.get_template(name)
+            except ThreadpressError as e:
+                found += e.diagnostics
+    return found
 
 
 def rebase(html: Markup, prefix: str) -> Markup:

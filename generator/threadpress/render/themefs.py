@@ -29,6 +29,10 @@ class ThemeLoader(jinja2.FileSystemLoader):
         except OSError as e:
             path = Path(self.searchpath[0]) / template
             raise sitefs.unreadable(path, e) from None
+        except UnicodeDecodeError:   # jinja reads templates as UTF-8: say where it is not
+            path = Path(self.searchpath[0]) / template
+            sitefs.decode_text(sitefs.read_bytes(path), sitefs.shown(path))
+            raise
         if not sitefs.inside(Path(filename), self.theme):
             raise jinja2.TemplateNotFound(template)   # the build warns: sitefs.theme_problems
         return source, filename, uptodate
