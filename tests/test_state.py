@@ -1,0 +1,212 @@
+"""Build state (state.py) on its own: what one build saves comes back whole; a state that is
+corrupt, foreign, from another version or for another output is never trusted; and a file is
+only taken as unchanged when its stat or its bytes say so. Builds check the same end to end
+(test_incremental.py)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from threadpress import state
+from threadpress.errors import Diagnostic
+from threadpress.model import Summary
+from threadpress.routes import MARKER
+
+T0 = datetime(2024, 5, 1, 12, 30, tzinfo=timezone.utc)
+
+
+def entry(**changes) -> state.Entry:
+    fields = dict(
+        stat=(120, 1_700_000_000_000_000_000, 42), hash="h1",
+        summary=Summary(slug="a/b", file="content/a/b.yaml", id="t1", title="Ünï",
+                        url="https://e.org/x", source="hn", domain="e.org", author="al",
+                        created=T0, points=7, tags=("x", "y z"), count=3,
+                        updated=T0 + timedelta(hours=1, microseconds=5), aliases=("old",),
+                        removed=True),
+        entries=["a/b/index.html", "a/b/c"], files=5, bytes=999,
+        warnings=[Diagnostic("odd", "content/a/b.yaml", 3, 4, ("comments", 0, "time"), True,
+                             ("comments", 1), 9),
+                  Diagnostic("plain")],
+        provides=[("hn:1", "c1")], wants=["hn:2"], link_digest="d")
+    fields.update(changes)
+    return state.Entry(**fields)
+
+
+def saved(tmp_path: Path, st: state.State, build_id: str | None = None) -> tuple[Path, Path]:
+    """Save `st` for an output whose marker names `build_id` (the state's own by default)."""
+    output = tmp_path / "output"
+    output.mkdir(exist_ok=True)
+    (output / MARKER).write_text(state.marker_text(build_id or st.build_id), encoding="utf-8")
+    path = state.state_file(tmp_path, output)
+    state.save(path, output, st)
+    return path, output
+
+
+def test_what_is_saved_comes_back_whole(tmp_path):
+    st = state.State("spec", "b1", {"a/b.yaml": entry(), "c.json": entry(
+        summary=Summary(slug="c", file="content/c.json", id="c", title="C"), warnings=[])},
+        files=10, bytes=2000)
+    path, output = saved(tmp_path, st)
+    loaded, warning = state.load(path, output, "spec")
+    assert warning is None
+    assert loaded.threads == st.threads
+    assert (loaded.spec, loaded.build_id, loaded.files, loaded.bytes) == ("spec", "b1", 10, 2000)
+    assert isinstance(loaded.threads["a/b.yaml"].stat, tuple)
+    assert loaded.threads["a/b.yaml"].summary.tags == ("x", "y z")
+    assert 0 < loaded.saved_ns and abs(loaded.saved_ns - json.loads(
+        path.read_text())["saved_ns"]) == 0
+
+
+def test_the_state_folder_tells_git_to_ignore_it(tmp_path):
+    path, _ = saved(tmp_path, state.State("s", "b"))
+    assert path.parent == tmp_path / ".threadpress" / "build"
+    assert (path.parent / ".gitignore").read_text().splitlines()[-1] == "*"
+    (path.parent / ".gitignore").write_text("mine\n")
+    saved(tmp_path, state.State("s", "b"))
+    assert (path.parent / ".gitignore").read_text() == "mine\n"
+    assert sorted(p.name for p in path.parent.iterdir()) == [".gitignore", path.name]
+
+
+def test_one_state_file_per_output(tmp_path):
+    a = state.state_file(tmp_path, tmp_path / "out")
+    assert a == state.state_file(tmp_path, tmp_path / "out")
+    assert a != state.state_file(tmp_path, tmp_path / "out2")
+    assert a.suffix == ".json" and len(a.stem) == 16
+
+
+def test_no_state_is_a_cold_build_without_a_warning(tmp_path):
+    st, warning = state.load(tmp_path / "none.json", tmp_path / "out", "spec")
+    assert (st.spec, st.threads, warning) == ("spec", {}, None)
+
+
+def broken(good: dict) -> dict[str, tuple[object, str]]:
+    """Ways a state file goes wrong, each with the words of its warning."""
+    one = dict(good["threads"]["a/b.yaml"])
+    return {
+        "not json": ("{", "unreadable or corrupt"),
+        "not an object": ("[]", "unreadable or corrupt"),
+        "older format": ({**good, "format": state.FORMAT - 1}, "from another version"),
+        "no format": ({k: v for k, v in good.items() if k != "format"}, "from another version"),
+        "other version": ({**good, "version": "0.0.1"}, "from another version"),
+        "other output": ({**good, "output": "/elsewhere"}, "for another output"),
+        "no threads": ({k: v for k, v in good.items() if k != "threads"}, "corrupt"),
+        "entry missing a key": ({**good, "threads": {"a/b.yaml": {
+            k: v for k, v in one.items() if k != "entries"}}}, "corrupt"),
+        "summary with an extra field": ({**good, "threads": {"a/b.yaml": {
+            **one, "summary": {**one["summary"], "colour": 1}}}}, "corrupt"),
+        "summary missing a field": ({**good, "threads": {"a/b.yaml": {
+            **one, "summary": {k: v for k, v in one["summary"].items() if k != "title"}}}},
+            "corrupt"),
+        "bad time": ({**good, "threads": {"a/b.yaml": {
+            **one, "summary": {**one["summary"], "created": "yesterday"}}}}, "corrupt"),
+        "files not a number": ({**good, "files": "many"}, "corrupt"),
+        "not utf-8": (b"\xff\xfe", "corrupt"),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(broken({"threads": {"a/b.yaml": {"summary": {}}}})))
+def test_a_state_not_to_trust_is_discarded_with_a_warning(tmp_path, case):
+    st = state.State("spec", "b1", {"a/b.yaml": entry()})
+    path, output = saved(tmp_path, st)
+    text, words = broken(json.loads(path.read_text()))[case]
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text if isinstance(text, str) else json.dumps(text))
+    loaded, warning = state.load(path, output, "spec")
+    assert (loaded.spec, loaded.threads, loaded.build_id) == ("spec", {}, "")
+    assert warning.startswith(f"build state {path} is ") and words in warning
+
+
+def test_an_output_replaced_behind_the_builds_back_is_not_trusted(tmp_path):
+    st = state.State("spec", "b1", {"a/b.yaml": entry()})
+    path, output = saved(tmp_path, st, build_id="another")
+    loaded, warning = state.load(path, output, "spec")
+    assert loaded.threads == {} and warning == (
+        f"output {output} is not the one the build state describes; building cold")
+    (output / MARKER).unlink()
+    assert state.load(path, output, "spec")[0].threads == {}
+    # a state of no threads has nothing to distrust: no warning
+    path, output = saved(tmp_path, state.State("spec", "b1"), build_id="another")
+    assert state.load(path, output, "spec") == (state.State(spec="spec"), None)
+
+
+def test_the_marker_must_match_exactly(tmp_path):
+    st = state.State("spec", "b1", {"a/b.yaml": entry()})
+    path, output = saved(tmp_path, st)
+    (output / MARKER).write_text(state.marker_text("b1") + "\n")
+    assert state.load(path, output, "spec")[0].threads == {}
+    (output / MARKER).write_bytes(b"\xff" + state.marker_text("b1").encode())
+    assert state.load(path, output, "spec")[0].threads == {}
+
+
+def test_another_spec_keeps_the_state_but_no_thread(tmp_path):
+    st = state.State("old spec", "b1", {"a/b.yaml": entry()}, files=3, bytes=4)
+    path, output = saved(tmp_path, st)
+    loaded, warning = state.load(path, output, "new spec")
+    assert warning is None and loaded.threads == {}
+    assert (loaded.spec, loaded.build_id, loaded.files) == ("old spec", "b1", 3)
+
+
+# --- unchanged? ---------------------------------------------------------------------------------
+
+SAVED_NS = 10_000_000_000_000
+
+
+def known(data: bytes, mtime_ns: int) -> state.State:
+    st = state.State(saved_ns=SAVED_NS)
+    st.threads["a.yaml"] = entry(stat=(len(data), mtime_ns, 7), hash=state.file_hash("a.yaml", data))
+    return st
+
+
+def reader(data: bytes, reads: list) -> object:
+    return lambda: reads.append(1) or data
+
+
+def test_an_old_unchanged_stat_is_trusted_without_reading():
+    old = SAVED_NS - state.RACY_NS - 1
+    reads: list = []
+    assert known(b"v1", old).unchanged("a.yaml", (2, old, 7), reader(b"v2", reads))
+    assert reads == []
+
+
+@pytest.mark.parametrize("mtime", [SAVED_NS - state.RACY_NS, SAVED_NS, SAVED_NS + 5])
+def test_a_stat_too_close_to_the_save_is_checked_by_content(mtime):
+    """A file rewritten within the file system's time resolution keeps its stat: read it."""
+    reads: list = []
+    st = known(b"v1", mtime)
+    assert not st.unchanged("a.yaml", (2, mtime, 7), reader(b"v2", reads))
+    assert st.unchanged("a.yaml", (2, mtime, 7), reader(b"v1", reads))
+    assert len(reads) == 2
+
+
+@pytest.mark.parametrize("stat", [(3, 1, 7), (2, 2, 7), (2, 1, 8)])
+def test_a_changed_stat_is_checked_by_content(stat):
+    st = known(b"v1", 1)
+    assert st.unchanged("a.yaml", stat, lambda: b"v1")        # touched, same bytes
+    assert not st.unchanged("a.yaml", stat, lambda: b"v2")
+
+
+def test_an_unknown_file_is_changed():
+    assert not known(b"v1", 1).unchanged("b.yaml", (2, 1, 7), lambda: b"v1")
+
+
+def test_a_files_hash_covers_its_path_and_bytes():
+    h = state.file_hash("a.yaml", b"x")
+    assert h == state.file_hash("a.yaml", b"x") and len(h) == 32
+    assert len({h, state.file_hash("b.yaml", b"x"), state.file_hash("a.yaml", b"y"),
+                state.file_hash("a.yamlx", b""), state.file_hash("a.yaml", b"\0x")}) == 5
+
+
+def test_the_build_id_names_the_inputs_in_any_order():
+    e1, e2 = entry(hash="1"), entry(hash="2")
+    ids = {state.build_id("s", {"a": e1, "b": e2}), state.build_id("s", {"a": e2, "b": e1}),
+           state.build_id("t", {"a": e1, "b": e2}), state.build_id("s", {"a": e1}),
+           state.build_id("s", {"a": e1, "c": e2})}
+    assert len(ids) == 5
+    assert state.build_id("s", {"b": e2, "a": e1}) == state.build_id("s", {"a": e1, "b": e2})
+    assert state.marker_text("x").splitlines()[-1] == "build x"
