@@ -348,18 +348,6 @@ def test_long_path_segments_are_shortened_stably(tmp_path):
     assert routes.segment("short") == "short"
 
 
-def test_links_between_routes():
-    links = routes.Links()
-    assert links.href("a/b/index.html", "") == "../../"
-    assert links.href("index.html", "a b/") == "a%20b/"
-    assert links.href("a/c/1/index.html", "a/") == "../../"
-    assert links.href("page/2/index.html", "") == "../../"
-    assert routes.offline_links('<a href="../../#c-1"><a href="c/1/"><a href="./">') == \
-        '<a href="../../index.html#c-1"><a href="c/1/index.html"><a href="./index.html">'
-    same = '<a href="#c-1"><a href="https://x.org/a/"><a href="/"><link href="../s.css">'
-    assert routes.offline_links(same) == same
-
-
 @pytest.mark.parametrize("theme", ["default", "board"])
 def test_offline_output_links_files_never_folders(tmp_path, theme):
     """Opened from the disk, a link to a folder shows a directory listing: none may remain."""

@@ -129,6 +129,8 @@ def test_relative_links_go_up_only_as_far_as_needed():
     assert links.href("a/index.html", "b/index.html") == "../b/index.html"
     assert links.href("a/index.html", "a/index.html") == "index.html"
     assert links.href("index.html", "a b/") == "a%20b/"
+    assert links.href("a/c/1/index.html", "a/") == "../../"
+    assert links.href("page/2/index.html", "") == "../../"
 
 
 def test_absolute_links():

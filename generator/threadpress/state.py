@@ -103,7 +103,7 @@ def load(path: Path, output: Path, spec: str) -> tuple[State, str | None]:
             return State(spec=spec), f"build state {path} is from another version; building cold"
         if raw.get("output") != str(output):
             return State(spec=spec), f"build state {path} is for another output; building cold"
-        state = State(spec=raw["spec"], build_id=raw["build_id"], 
+        state = State(spec=raw["spec"], build_id=raw["build_id"],
                       files=int(raw["files"]), bytes=int(raw["bytes"]),
                       saved_ns=int(raw["saved_ns"]),
                       threads={rel: _entry(e) for rel, e in raw["threads"].items()})
@@ -127,7 +127,7 @@ def _marker_matches(output: Path, build_id: str) -> bool:
 
 def save(path: Path, output: Path, state: State) -> None:
     data = {"format": FORMAT, "version": __version__, "output": str(output), "spec": state.spec,
-            "build_id": state.build_id, 
+            "build_id": state.build_id,
             "files": state.files, "bytes": state.bytes, "saved_ns": time.time_ns(),
             "threads": {rel: _dump_entry(e) for rel, e in sorted(state.threads.items())}}
     path.parent.mkdir(parents=True, exist_ok=True)
