@@ -190,3 +190,39 @@ def test_no_command_prints_help_and_exits_2(capsys):
 def test_bad_option_is_a_usage_error():
     r = run("check", "--bogus")
     assert r.returncode == 2 and "usage:" in r.stderr and "Traceback" not in r.stderr
+
+
+# `check` accepts exactly what `build` builds: the same findings, word for word, in any order
+AGREE = {
+    "clean": {},
+    "broken threads": {k: v for k, v in BROKEN.items() if k != "content/good.yaml"},
+    "config warning": {"threadpress.yaml": "base_url: https://e.org/\ncolour: red\n"},
+    "redaction of no thread": {"redactions.yaml": "threads:\n  - thread: nope\n"},
+    "redaction of no comment": {"redactions.yaml": "comments:\n  - {thread: good, id: '9'}\n"},
+    "redaction of a removed thread's comment": {
+        "redactions.yaml": "threads: [{thread: good}]\ncomments: [{thread: good, id: '9'}]\n"},
+    "broken redactions": {"redactions.yaml": "comments: [{id: 1}]\n"},
+    "slug collision": {"content/other.yaml": "slug: good\ntitle: o\n"},
+    "unknown theme": {"threadpress.yaml": "base_url: https://e.org/\ntheme: nope\n"},
+    "broken template": {"threadpress.yaml": "base_url: https://e.org/\ntheme: t\n",
+                        "themes/t/templates/x.html": "{% if %}"},
+}
+
+
+def findings(err: str) -> list[str]:
+    return sorted(line for line in err.splitlines() if ": error: " in line or ": warning: " in line)
+
+
+@pytest.mark.parametrize("case", sorted(AGREE))
+def test_check_and_build_find_the_same(site, capsys, case):
+    files = {"content/good.yaml": GOOD, "threadpress.yaml": "base_url: https://e.org/\n",
+             **AGREE[case]}
+    root = site(files)
+    checked = main(["check", "--strict", str(root)])
+    found = findings(capsys.readouterr().err)
+    built = main(["build", "--strict", str(root), "-o", str(root / "out"), "-q", "-j", "1"])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert findings(err) == found and checked == built
+    assert (found == []) == (built == 0)
+    assert found == [] if case in ("clean", "redaction of a removed thread's comment") else found

@@ -175,7 +175,7 @@ def _init(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from .config import Config, load_config
     from .load import load_content
-    from .redactions import load_redactions
+    from .redactions import Redactions, load_redactions, missing_comments, unmatched
 
     site = Path(args.site)
     try:
@@ -183,11 +183,13 @@ def _check(args: argparse.Namespace) -> int:
     except ThreadpressError as e:  # still check the content, with the default settings
         config, diags = Config(), e.diagnostics
     try:
-        load_redactions(site)
+        red = load_redactions(site)
     except ThreadpressError as e:
-        diags = diags + e.diagnostics
-    loaded = load_content(site / "content", config.sort, keep=False)
-    diags = diags + loaded.diagnostics + _theme_diagnostics(site, config)
+        red, diags = Redactions(), diags + e.diagnostics
+    loaded = load_content(site / "content", config.sort, keep=False,
+                          inspect=lambda thread: missing_comments(thread, red))
+    names = {n for b in loaded.loaded for n in (b.slug, b.id)}
+    diags = diags + loaded.diagnostics + unmatched(red, names) + _theme_diagnostics(site, config)
     report(diags)
     comments = sum(b.comments for b in loaded.loaded)
     deepest = max((b.deepest for b in loaded.loaded), default=0)

@@ -7,7 +7,7 @@ import gc
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Callable
 
 from . import routes, sitefs, tree
 from .errors import Diagnostic, Field, ThreadpressError
@@ -33,6 +33,7 @@ class Loaded:
 
         slug: str
         path: str
+        id: str
         comments: int
         deepest: int          # the longest chain of replies, counting the top-level comment
         aliases: tuple[str, ...] = ()
@@ -65,10 +66,11 @@ def content_walk(content_dir: Path) -> sitefs.Walk:
     return found
 
 
-def load_content(content_dir: Path, sort: str = "original", keep: bool = True) -> Loaded:
+def load_content(content_dir: Path, sort: str = "original", keep: bool = True,
+                 inspect: Callable[[Thread], list[Diagnostic]] | None = None) -> Loaded:
     """Load every thread file; a broken file is reported and skipped, never fatal to the run.
     With `keep` false only each thread's summary stays (`Loaded.loaded`): memory does not grow
-    with the archive (what `check` needs)."""
+    with the archive (what `check` needs); `inspect` adds its findings on each loaded thread."""
     result = Loaded()
     if not content_dir.is_dir() and not content_dir.is_symlink():
         where = sitefs.shown(content_dir)
@@ -79,14 +81,15 @@ def load_content(content_dir: Path, sort: str = "original", keep: bool = True) -
     paused = gc.isenabled()
     gc.disable()
     try:
-        _load_files(content_dir, sort, result, keep)
+        _load_files(content_dir, sort, result, keep, inspect)
     finally:
         if paused:
             gc.enable()
     return result
 
 
-def _load_files(content_dir: Path, sort: str, result: Loaded, keep: bool) -> None:
+def _load_files(content_dir: Path, sort: str, result: Loaded, keep: bool,
+                inspect: Callable[[Thread], list[Diagnostic]] | None) -> None:
     found = content_walk(content_dir)
     result.diagnostics.extend(found.diagnostics)
     for path in found.files:
@@ -100,8 +103,11 @@ def _load_files(content_dir: Path, sort: str, result: Loaded, keep: bool) -> Non
         thread, diags = load_bytes(data, display_path(path), slug, sort)
         result.diagnostics.extend(diags)
         if thread is not None:
-            result.loaded.append(Loaded.Brief(thread.slug, thread.path, len(thread.comments),
-                                              thread.max_depth + 1, tuple(thread.aliases)))
+            result.loaded.append(Loaded.Brief(thread.slug, thread.path, thread.id,
+                                              len(thread.comments), thread.max_depth + 1,
+                                              tuple(thread.aliases)))
+            if inspect is not None:
+                result.diagnostics.extend(inspect(thread))
             if keep:
                 result.threads.append(thread)
     # two threads on one path: the same rule, from the same module, as the build's

@@ -176,6 +176,18 @@ def _add(red: Redactions, section: str, e: dict[str, str]) -> None:
 
 # --- applying them ------------------------------------------------------------------------------
 
+def missing_comments(thread: Thread, red: Redactions) -> list[Diagnostic]:
+    """Warnings for comment entries that name no comment of the thread (none when the whole
+    thread is removed): what `apply` returns, for `check`, which applies nothing."""
+    if not red or red.thread_reason(thread) is not None:
+        return []
+    return [_warn(red, (name, cid) if (name, cid) in red.places else (thread.id, cid),
+                  f"thread {thread.slug!r} has no comment {cid!r}; this entry removes nothing")
+            for name in dict.fromkeys((thread.id, thread.slug))
+            for cid in red.comments.get(name, {})
+            if cid not in thread.positions]
+
+
 def apply(thread: Thread, red: Redactions) -> list[Diagnostic]:
     """Remove from one thread, in place, what the redactions name (see the module's doc);
     returns warnings for comment entries that name no comment of the thread."""
@@ -186,11 +198,7 @@ def apply(thread: Thread, red: Redactions) -> list[Diagnostic]:
         thread.removed = reason
         return []
     by_id = red.comment_reasons(thread)
-    missing = [_warn(red, (name, cid) if (name, cid) in red.places else (thread.id, cid),
-                     f"thread {thread.slug!r} has no comment {cid!r}; this entry removes nothing")
-               for name in dict.fromkeys((thread.id, thread.slug))
-               for cid in red.comments.get(name, {})
-               if cid not in thread.positions]
+    missing = missing_comments(thread, red)
     gone: list[str] = []
     for c in thread.comments:
         why = by_id.get(c.id)
