@@ -276,7 +276,7 @@ def test_a_second_build_waits_for_the_first(tmp_path, capsys, quiet):
     def second():
         with write.locked(Output(out.path), quiet=quiet):
             order.append("second")
-    with write.locked(out):
+    with write.locked(out, quiet=True):
         waiting = threading.Thread(target=second)
         waiting.start()
         time.sleep(0.3)
@@ -290,19 +290,141 @@ def test_a_second_build_waits_for_the_first(tmp_path, capsys, quiet):
 def test_a_lock_that_cannot_be_made_is_a_message(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(ThreadpressError) as e:
-        with write.locked(Output(tmp_path / "file" / "site")):
+        with write.locked(Output(tmp_path / "file" / "site"), quiet=True):
             pass
     assert message(e)[0].startswith("cannot write: ")
 
 
-def test_staged_replaces_the_output_whole_or_not_at_all(tmp_path):
-    target = tmp_path / "out"
-    with write.staged(target) as stage:
-        stage.write("a.txt", "1")
-    assert files_under(target).keys() == {"a.txt", MARKER}
-    with pytest.raises(RuntimeError):
-        with write.staged(target) as stage:
-            stage.write("b.txt", "2")
-            raise RuntimeError("failed half-way")
-    assert files_under(target).keys() == {"a.txt", MARKER}
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out"]
+def test_the_outputs_folder_is_made_even_when_the_lock_lives_elsewhere(tmp_path):
+    out = Output(tmp_path / "new" / "deep" / "site")
+    out.lock_path = tmp_path / "state" / "site.lock"     # as a build puts it, beside its state
+    with write.locked(out, quiet=True):
+        assert out.parent.is_dir() and out.lock_path.is_file()
+        out.new_folder("staging")
+
+
+class Killed(BaseException):
+    """The process dying at this instant: nothing after it runs, no handler catches it."""
+
+
+def kill_at(monkeypatch, when) -> None:
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if when(Path(src), Path(dst)):
+            raise Killed
+        return real_replace(src, dst)
+    monkeypatch.setattr(write.os, "replace", replace)
+
+
+def test_a_swap_killed_between_its_two_renames_is_finished_by_the_next_build(tmp_path,
+                                                                              monkeypatch):
+    out = build_output(tmp_path, {"a/index.html": "old", "b/index.html": "kept"})
+    stage = out.new_folder("staging")
+    Staging(stage).write("a/index.html", "new")
+    kill_at(monkeypatch, lambda src, dst: src == stage)     # the old site is already away
+    with pytest.raises(Killed):
+        out.commit(stage, ["b"])
+    assert not out.path.exists() and out.journal.exists()
+    monkeypatch.undo()
+    out.recover()
+    out.remove_leftovers()
+    assert {k: v for k, v in files_under(out.path).items() if k != MARKER} == {
+        "a/index.html": b"new", "b/index.html": b"kept"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_a_commit_killed_while_moving_is_undone_by_the_next_build(tmp_path, monkeypatch):
+    out = build_output(tmp_path, {"a/index.html": "old", "b/index.html": "kept",
+                                  "c/index.html": "kept"})
+    stage = out.new_folder("staging")
+    Staging(stage).write("a/index.html", "new")
+    kill_at(monkeypatch, lambda src, dst: src.name == "c")  # b is moved, c is not yet
+    with pytest.raises(Killed):
+        out.commit(stage, ["b", "c"])
+    monkeypatch.undo()
+    out.recover()
+    out.remove_leftovers()
+    assert {k: v for k, v in files_under(out.path).items() if k != MARKER} == {
+        "a/index.html": b"old", "b/index.html": b"kept", "c/index.html": b"kept"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_the_first_commit_needs_no_journal(tmp_path, monkeypatch):
+    out = Output(tmp_path / "site")
+    stage = out.new_folder("staging")
+    Staging(stage).write("a.html", "1")
+    written = []
+    monkeypatch.setattr(Path, "write_text", lambda self, *a, **k: written.append(self))
+    out.commit(stage, [])
+    assert files_under(out.path).keys() == {"a.html", MARKER} and written == []
+
+
+def undeletable(monkeypatch, name: str) -> None:
+    """Deleting a file called `name` fails, as on a busy or read-only mount."""
+    real_unlink = os.unlink
+
+    def unlink(path, *args, **kwargs):
+        if os.path.basename(path) == name:
+            raise PermissionError(13, "Permission denied", path)
+        return real_unlink(path, *args, **kwargs)
+    monkeypatch.setattr(os, "unlink", unlink)
+
+
+def test_a_leftover_that_cannot_be_deleted_does_not_stop_a_build(tmp_path, monkeypatch):
+    out = Output(tmp_path / "site")
+    stuck = out.new_folder("staging")
+    (stuck / "stuck.html").write_text("x")
+    gone = out.new_folder("old")
+    undeletable(monkeypatch, "stuck.html")
+    out.remove_leftovers()
+    assert (stuck / "stuck.html").exists() and not gone.exists()
+    assert (stuck / MARKER).is_file()      # so a later build still knows it is ours
+    monkeypatch.undo()
+    out.remove_leftovers()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_old_output_that_cannot_be_deleted_does_not_fail_the_commit(tmp_path, monkeypatch):
+    out = build_output(tmp_path, {"stuck.html": "old"})
+    stage = out.new_folder("staging")
+    Staging(stage).write("a.html", "new")
+    undeletable(monkeypatch, "stuck.html")
+    out.commit(stage, [])
+    assert files_under(out.path).keys() == {"a.html", MARKER}
+    [left] = [p for p in tmp_path.iterdir() if p.name != "site"]
+    assert left.name.startswith(".site.threadpress-old-") and (left / MARKER).is_file()
+    monkeypatch.undo()
+    out.remove_leftovers()                   # the next build takes it away
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]
+
+
+def test_new_folders_are_readable_by_a_web_server_whatever_the_umask(tmp_path):
+    old = os.umask(0o077)
+    try:
+        folder = Output(tmp_path / "site").new_folder("staging")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o755
+
+
+def test_copy_tree_refuses_what_it_cannot_read_and_skips_links_leaving(tmp_path, monkeypatch):
+    src = tmp_path / "theme" / "static"
+    (src / "locked").mkdir(parents=True)
+    (src / "a.css").write_text("a")
+    (tmp_path / "secret").write_text("s")
+    (src / "leak.txt").symlink_to(tmp_path / "secret")
+    stage = Staging(tmp_path / "out")
+    stage.copy_tree(src, "static")                 # the link leaving the theme is left out
+    assert files_under(tmp_path / "out") == {"static/a.css": b"a"}
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if os.path.abspath(path) == str(src / "locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+    monkeypatch.setattr(os, "scandir", scandir)
+    with pytest.raises(ThreadpressError) as e:
+        stage.copy_tree(src, "static")
+    [d] = e.value.diagnostics
+    assert d.file.endswith("static/locked") and "cannot read" in d.message and not d.warning

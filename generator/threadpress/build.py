@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import shutil
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -28,7 +27,7 @@ from .progress import Progress
 from .pseudonyms import load_secret
 from .redactions import load_redactions, unmatched
 from .theme import resolve_theme
-from .write import Output, Staging, locked
+from .write import Output, Staging, locked, remove
 
 PAGES_LIMIT = 1_000_000_000   # GitHub Pages refuses sites over 1 GB
 POOL_MIN_BYTES = 1_000_000    # less changed input than this renders faster in one process
@@ -176,7 +175,7 @@ def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: b
             search.prune(shards, index)
     finally:
         if stage_dir.exists():
-            shutil.rmtree(stage_dir, ignore_errors=True)
+            remove(stage_dir)
     outcome.threads = len(entries)
     outcome.comments = sum(e.summary.count for e in entries.values())
     outcome.reused = len(plan.kept)

@@ -7,8 +7,9 @@ Safety rules, in the order a build meets them:
 - Unchanged threads are not copied: at commit time their folders are moved (renamed, O(1))
   from the live output into the staging folder, just before the swap. A journal written first
   lists every move, so a build killed in that short window is undone by the next build before
-  it deletes anything: at every instant there is a complete site at the output path, or the
-  journal that restores it.
+  it deletes anything; killed between the two renames of the swap itself (the old output
+  moved away, the stage not yet in), it is finished: the journal names the complete stage. At
+  every instant there is a complete site at the output path, or the journal that restores it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import os
 import secrets
 import shutil
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Iterator
 
@@ -139,7 +140,8 @@ class Output:
         return folder
 
     def recover(self) -> None:
-        """Undo a commit that was killed half-way (see the module's docstring)."""
+        """Undo a commit that was killed half-way, or finish one killed between the two renames
+        of its swap, when there is no output but a complete stage (see the module's docstring)."""
         if not self.journal.exists():
             return
         try:
@@ -147,42 +149,65 @@ class Output:
             stage, moved = Path(entry["stage"]), entry["moved"]
         except (OSError, ValueError, KeyError, TypeError):
             print(f"warning: ignoring an unreadable build journal {self.journal}", file=sys.stderr)
-            self.journal.unlink(missing_ok=True)
+            self.journal.unlink()
             return
-        if self.path.is_dir() and stage.is_dir() and stage.parent == self.parent:
+        ours = stage.is_dir() and stage.parent == self.parent
+        if ours and not self.path.exists():
+            os.replace(stage, self.path)
+        elif ours and self.path.is_dir():
             for rel in moved:
                 src, dst = stage / rel, self.path / rel
                 if src.exists() and not dst.exists():
                     dst.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(src, dst)
-        self.journal.unlink(missing_ok=True)
+        self.journal.unlink()
 
     def remove_leftovers(self) -> None:
         """Staging and retired folders of builds that were killed (ours only: marker + name)."""
         for folder in self.parent.glob(self.prefix + "*"):
             if folder.is_dir() and not folder.is_symlink() and (folder / MARKER).is_file():
-                shutil.rmtree(folder, ignore_errors=True)
+                remove(folder)
 
     def commit(self, stage: Path, reused: list[str]) -> None:
         """Move the reused entries of the live output into `stage`, then swap `stage` in."""
-        if reused and self.path.is_dir():
-            self.journal.write_text(json.dumps({"stage": str(stage), "moved": reused}))
-            for rel in reused:
-                dst = stage / rel
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(self.path / rel, dst)
-        old = None
-        if self.path.exists():
-            old = self.parent / f"{self.prefix}old-{os.getpid()}-{secrets.token_hex(4)}"
-            os.replace(self.path, old)
-        os.replace(stage, self.path)
-        self.journal.unlink(missing_ok=True)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        if not self.path.exists():
+            os.replace(stage, self.path)
+            return
+        # from here until the swap, the journal says how to undo or finish it
+        self.journal.write_text(json.dumps({"stage": str(stage), "moved": reused}))
+        for rel in reused:
+            dst = stage / rel
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.path / rel, dst)
+        old = self.parent / f"{self.prefix}old-{os.getpid()}-{secrets.token_hex(4)}"
+        os.replace(self.path, old)
+        os.replace(stage, self.path)      # a kill just before this: recover() finishes it
+        self.journal.unlink()
+        remove(old)   # what cannot be deleted now is a leftover the next build removes
+
+
+def remove(folder: Path) -> None:
+    """Delete a folder a build made, as far as the file system allows, its marker last: a
+    folder that could not be wholly deleted keeps it, so a later build knows it is ours."""
+    left = False
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name == MARKER:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                with suppress(OSError):
+                    os.unlink(entry.path)
+            left = left or os.path.lexists(entry.path)
+    if not left:
+        with suppress(OSError):
+            os.unlink(folder / MARKER)
+            os.rmdir(folder)
 
 
 @contextmanager
-def locked(output: Output, quiet: bool = False) -> Iterator[None]:
+def locked(output: Output, quiet: bool) -> Iterator[None]:
     """Hold the output's lock; a second build of the same output waits for the first."""
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -208,19 +233,3 @@ def _lock(fd: int, output: Output, quiet: bool) -> None:
         if not quiet:
             print(f"waiting for another build of {output.path} to finish…", file=sys.stderr)
         fcntl.flock(fd, fcntl.LOCK_EX)
-
-
-@contextmanager
-def staged(output_path: Path, quiet: bool = True) -> Iterator[Staging]:
-    """Yield a staging folder; on success it replaces the output whole, on failure it vanishes."""
-    output = Output(output_path)
-    with locked(output, quiet):
-        output.recover()
-        output.check_replaceable()
-        output.remove_leftovers()
-        stage = output.new_folder("staging")
-        try:
-            yield Staging(stage)
-            output.commit(stage, [])
-        finally:
-            shutil.rmtree(stage, ignore_errors=True)
