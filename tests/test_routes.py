@@ -27,10 +27,17 @@ def test_a_segment_too_long_becomes_a_prefix_and_a_hash(name):
     short = routes.segment(name)
     prefix, digest = short.split("~~")
     assert digest == hashlib.blake2b(name.encode(), digest_size=8).hexdigest()
-    assert name.startswith(prefix) and len(short.encode()) <= 255
-    # the prefix is whole characters, as long as the limit allows less room for the hash
+    assert len(short.encode()) <= 255
+    # the prefix: the most whole characters that fit in 255 bytes less `~~`, the hash and 40
+    # bytes to spare (for a suffix such as `.html`)
     room = 255 - 2 - 16 - 40
-    assert room - 3 < len(prefix.encode()) <= room
+    assert prefix == name.encode()[:room].decode("utf-8", "ignore")
+
+
+def test_any_text_gets_a_segment_even_a_lone_surrogate():
+    short = routes.segment("\ud800" * 300)
+    assert short.split("~~")[1] == hashlib.blake2b(
+        ("\ud800" * 300).encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
 @given(st.text(min_size=1, max_size=400))
@@ -155,6 +162,18 @@ def test_absolute_links():
     ('<a href="/">', '<a href="/">'),
     ('<link href="../s.css">', '<link href="../s.css">'),
     ('<a href="a/"><a href="b/#x">', '<a href="a/index.html"><a href="b/index.html#x">'),
+    ('<a href="a/#">', '<a href="a/index.html#">'),
+    ('<a href="a/#b/">', '<a href="a/index.html#b/">'),
+    ('<a href="#b/">', '<a href="#b/">'),
+    ('<a href="a/?q=b/">', '<a href="a/?q=b/">'),
+    # any scheme is left alone: letters, then letters, digits, `+`, `.` or `-`
+    ('<a href="HTTPS://x.org/a/">', '<a href="HTTPS://x.org/a/">'),
+    ('<a href="x:a/">', '<a href="x:a/">'),
+    ('<a href="s3://b/">', '<a href="s3://b/">'),
+    ('<a href="sA://b/">', '<a href="sA://b/">'),
+    ('<a href="git+ssh://h/r/">', '<a href="git+ssh://h/r/">'),
+    ('<a href="a.b://h/">', '<a href="a.b://h/">'),
+    ('<a href="x-y://h/">', '<a href="x-y://h/">'),
 ])
 def test_offline_links_name_files(page, offline):
     assert routes.offline_links(page) == offline
@@ -212,6 +231,22 @@ def test_a_slug_inside_an_aliases_files():
     [(file, _, message)] = messages([("z", "z.yaml")], [("old", "a.yaml", 0)]) + \
         messages([("old/c/1", "z.yaml")], [("old", "a.yaml", 0)])
     assert file == "z.yaml" and "lands inside the files of an alias in a.yaml (old/c)" in message
+
+
+def test_a_slug_inside_a_duplicated_slugs_files_names_the_first_owner():
+    found = messages([("a", "a.yaml"), ("a", "b.yaml"), ("a/c/1", "c.yaml")])
+    assert [(f, "thread a.yaml" in m) for f, _, m in found] == [("b.yaml", False),
+                                                                 ("c.yaml", True)]
+
+
+def test_each_slug_is_reported_once():
+    # `page/c/1` is on a site route and inside the (itself refused) thread `page`
+    assert [f for f, _, _ in messages([("page", "p.yaml"), ("page/c/1", "q.yaml")])] == [
+        "p.yaml", "q.yaml"]
+    # `a/c/b/c/x` is inside both `a`'s and `a/c/b`'s files: the outermost is named
+    found = messages([("a", "a.yaml"), ("a/c/b", "b.yaml"), ("a/c/b/c/x", "x.yaml")])
+    assert [(f, m.split("(")[1]) for f, _, m in found] == [
+        ("b.yaml", "a/c); choose another slug"), ("x.yaml", "a/c); choose another slug")]
 
 
 def test_a_slug_below_another_thread_but_not_in_its_files():
