@@ -35,6 +35,24 @@ def parse_diagnostic(text: str) -> dict:
     return d
 
 
+# path[:line[:column]]: kind: [field:] message (a template error has a line but no column)
+ANY_DIAG = re.compile(r"^(?P<path>.+?)(?::(?P<line>\d+)(?::(?P<column>\d+))?)?: "
+                      r"(?P<kind>error|warning): (?P<message>.*)$")
+
+
+def diagnostics(err: str) -> list[dict]:
+    """Each line of a command's stderr that is a diagnostic, parsed (a summary line is not)."""
+    found = []
+    for line in err.splitlines():
+        m = ANY_DIAG.match(line)
+        if m:
+            d = m.groupdict()
+            d["line"] = d["line"] and int(d["line"])
+            d["column"] = d["column"] and int(d["column"])
+            found.append(d)
+    return found
+
+
 def load_imported(thread: dict) -> tuple[Thread, list[Diagnostic]]:
     """An importer's thread through the project's loader: no errors allowed, every comment kept."""
     loaded, diags = load_text(dump(thread, "yaml"), "t.yaml", "t")

@@ -13,7 +13,7 @@ import pytest
 
 import threadpress
 from threadpress.cli import main
-from support import parse_diagnostic, python_env
+from support import diagnostics, parse_diagnostic, python_env
 
 
 REPO = Path(__file__).resolve().parents[1]
@@ -209,8 +209,8 @@ AGREE = {
 }
 
 
-def findings(err: str) -> list[str]:
-    return sorted(line for line in err.splitlines() if ": error: " in line or ": warning: " in line)
+def findings(err: str) -> list[tuple]:
+    return sorted(tuple(d.values()) for d in diagnostics(err))
 
 
 @pytest.mark.parametrize("case", sorted(AGREE))
@@ -225,4 +225,20 @@ def test_check_and_build_find_the_same(site, capsys, case):
     assert "Traceback" not in err
     assert findings(err) == found and checked == built
     assert (found == []) == (built == 0)
-    assert found == [] if case in ("clean", "redaction of a removed thread's comment") else found
+    finds_nothing = case in ("clean", "redaction of a removed thread's comment")
+    assert (found == []) == finds_nothing
+
+
+def test_check_finds_everything_build_stops_at(site, capsys):
+    """With a broken template, build stops before it reads a thread; check goes on, so it finds
+    all that build finds and more, and both fail."""
+    root = site({"content/good.yaml": GOOD, "content/bad.yaml": "title: [\n",
+                 "threadpress.yaml": "base_url: https://e.org/\ntheme: t\n",
+                 "themes/t/templates/x.html": "{% if %}",
+                 "redactions.yaml": "threads:\n  - thread: nope\n"})
+    assert main(["check", str(root)]) == 1
+    found = findings(capsys.readouterr().err)
+    assert main(["build", str(root), "-o", str(root / "out"), "-q", "-j", "1"]) == 1
+    built = findings(capsys.readouterr().err)
+    assert set(built) < set(found) and len(found) == 3
+    assert {d[0].rsplit("/", 1)[-1] for d in found} == {"x.html", "bad.yaml", "redactions.yaml"}

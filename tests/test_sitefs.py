@@ -5,7 +5,6 @@ traceback, and nothing from outside the site is read, published or quoted."""
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import jinja2.loaders
@@ -14,6 +13,7 @@ import pytest
 from dom import parse_file
 from threadpress import sitefs
 from threadpress.cli import main
+from support import diagnostics
 
 THREAD = "title: {title}\ncomments:\n  - id: 1\n    author: alice\n    body: hello\n"
 SECRET = "GITHUB_TOKEN=ghp_0123456789abcdef\n"
@@ -41,23 +41,6 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 
 def build(capsys, root: Path) -> tuple[int, str, str]:
     return run(capsys, "build", str(root), "-o", str(root / "out"), "-q", "-j", "1")
-
-
-# path[:line[:column]]: kind: [field:] message (a template error has a line but no column)
-DIAGNOSTIC = re.compile(r"^(?P<path>.+?)(?::(?P<line>\d+)(?::(?P<column>\d+))?)?: "
-                        r"(?P<kind>error|warning): (?P<message>.*)$")
-
-
-def diagnostics(err: str) -> list[dict]:
-    """Each stderr line that is a diagnostic; the build's summary line is not one."""
-    found = []
-    for line in err.splitlines():
-        m = DIAGNOSTIC.match(line)
-        if m:
-            d = m.groupdict()
-            d["line"] = d["line"] and int(d["line"])
-            found.append(d)
-    return found
 
 
 def warned_about(err: str, link: Path) -> bool:
@@ -228,6 +211,17 @@ def test_unreadable_theme_files_are_errors_naming_the_path(site, capsys, monkeyp
         assert any(d["path"].endswith(bad) and "cannot read" in d["message"]
                    for d in diagnostics(err) if d["kind"] == "error"), (verb, err)
     assert not (root / "out").exists()
+
+
+def test_only_templates_are_compiled_not_backups_or_notes(site, capsys):
+    root = site({"content/a.yaml": THREAD.format(title="A"), "threadpress.yaml": "theme: mine\n",
+                 "themes/mine/templates/thread.html~": "{% if %}",
+                 "themes/mine/templates/#thread.html#": "{% if %}",
+                 "themes/mine/templates/NOTES": "{{ todo",
+                 "themes/mine/templates/logo.png": "\x89PNG {{"})
+    for verb in ("check", "build"):
+        code, _, err = run(capsys, verb, str(root)) if verb == "check" else build(capsys, root)
+        assert code == 0 and [d for d in diagnostics(err) if d["kind"] == "error"] == [], verb
 
 
 @pytest.mark.parametrize("files,line", [

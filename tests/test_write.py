@@ -5,6 +5,7 @@ undone, and one build of an output runs at a time. Builds check the same end to 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import stat
@@ -215,7 +216,9 @@ def test_a_commit_journal_lists_the_moves_until_the_swap(tmp_path, monkeypatch):
         return real_replace(src, dst)
     monkeypatch.setattr(write.os, "replace", replace)
     out.commit(stage, ["a/c", "a/index.html"])
-    assert seen[0] == {"stage": str(stage), "moved": ["a/c", "a/index.html"]}
+    assert len(seen) == 4 and seen[0] == seen[-1]   # two moves, then the swap's two renames
+    assert seen[0]["stage"] == str(stage) and seen[0]["moved"] == ["a/c", "a/index.html"]
+    assert Path(seen[0]["old"]).parent == tmp_path
     assert not out.journal.exists()
     assert files_under(out.path)["a/c/1/index.html"] == b"1"
 
@@ -272,14 +275,25 @@ def test_a_journal_pointing_outside_the_outputs_folder_moves_nothing(tmp_path):
 def test_a_second_build_waits_for_the_first(tmp_path, capsys, quiet):
     out = Output(tmp_path / "new" / "site")      # the lock's folder is made
     order = []
+    tried = threading.Event()
+    real_flock = fcntl.flock
+
+    def flock(fd, op):
+        if op & fcntl.LOCK_NB == 0:               # about to block: the second build waits
+            tried.set()
+        return real_flock(fd, op)
 
     def second():
         with write.locked(Output(out.path), quiet=quiet):
             order.append("second")
     with write.locked(out, quiet=True):
-        waiting = threading.Thread(target=second)
-        waiting.start()
-        time.sleep(0.3)
+        fcntl.flock = flock
+        try:
+            waiting = threading.Thread(target=second)
+            waiting.start()
+            assert tried.wait(10)
+        finally:
+            fcntl.flock = real_flock
         order.append("first done")
     waiting.join(10)
     assert order == ["first done", "second"]
@@ -428,3 +442,67 @@ def test_copy_tree_refuses_what_it_cannot_read_and_skips_links_leaving(tmp_path,
         stage.copy_tree(src, "static")
     [d] = e.value.diagnostics
     assert d.file.endswith("static/locked") and "cannot read" in d.message and not d.warning
+
+
+def test_a_swap_killed_with_its_stage_gone_puts_the_old_site_back(tmp_path, monkeypatch):
+    out = build_output(tmp_path, {"a/index.html": "old"})
+    stage = out.new_folder("staging")
+    kill_at(monkeypatch, lambda src, dst: src == stage)
+    with pytest.raises(Killed):
+        out.commit(stage, [])
+    monkeypatch.undo()
+    write.remove(stage)                          # whatever took it, the old site is whole
+    out.recover()
+    assert files_under(out.path)["a/index.html"] == b"old"
+
+
+def test_the_first_build_into_an_empty_folder_leaves_nothing_behind(tmp_path):
+    (tmp_path / "site").mkdir()                  # `mkdir public` before the first build
+    out = Output(tmp_path / "site")
+    out.check_replaceable()
+    stage = out.new_folder("staging")
+    Staging(stage).write("a.html", "1")
+    out.commit(stage, [])
+    out.remove_leftovers()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_a_leftover_that_cannot_be_listed_is_left_for_later(tmp_path, monkeypatch):
+    out = Output(tmp_path / "site")
+    stuck = out.new_folder("staging")
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if os.path.abspath(path) == str(stuck):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+    monkeypatch.setattr(os, "scandir", scandir)
+    out.remove_leftovers()
+    assert (stuck / MARKER).is_file()
+
+
+@pytest.mark.parametrize("failing", ["move", "retire", "swap"])
+def test_a_commit_the_file_system_refuses_puts_everything_back(tmp_path, monkeypatch, failing):
+    """EBUSY on a bind-mounted output, say: an error naming the output, the old site whole."""
+    out = build_output(tmp_path, {"a/index.html": "old", "b/index.html": "kept"})
+    before = files_under(out.path)
+    stage = out.new_folder("staging")
+    Staging(stage).write("a/index.html", "new")
+    real_replace = os.replace
+    when = {"move": lambda src, dst: src.name == "b",
+            "retire": lambda src, dst: src == out.path,
+            "swap": lambda src, dst: src == stage}[failing]
+
+    def replace(src, dst):
+        if when(Path(src), Path(dst)):
+            raise OSError(16, "Device or resource busy")
+        return real_replace(src, dst)
+    monkeypatch.setattr(write.os, "replace", replace)
+    with pytest.raises(ThreadpressError) as e:
+        out.commit(stage, ["b"])
+    assert message(e) == ("cannot write: Device or resource busy", str(out.path))
+    monkeypatch.undo()
+    assert files_under(out.path) == before and not out.journal.exists()
+    write.remove(stage)
+    out.remove_leftovers()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]

@@ -141,19 +141,24 @@ class Output:
 
     def recover(self) -> None:
         """Undo a commit that was killed half-way, or finish one killed between the two renames
-        of its swap, when there is no output but a complete stage (see the module's docstring)."""
+        of its swap, when there is no output but a complete stage (see the module's docstring).
+        Only folders beside the output are moved: a journal cannot send files elsewhere."""
         if not self.journal.exists():
             return
         try:
             entry = json.loads(self.journal.read_text())
             stage, moved = Path(entry["stage"]), entry["moved"]
-        except (OSError, ValueError, KeyError, TypeError):
+            old = Path(entry.get("old") or stage)   # the live output, moved aside for the swap
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             print(f"warning: ignoring an unreadable build journal {self.journal}", file=sys.stderr)
-            self.journal.unlink()
+            with suppress(OSError):
+                self.journal.unlink()
             return
         ours = stage.is_dir() and stage.parent == self.parent
-        if ours and not self.path.exists():
-            os.replace(stage, self.path)
+        old_ours = old.is_dir() and old.parent == self.parent
+        if not self.path.exists():
+            if ours or old_ours:   # finish the swap; or, with no stage left, undo it
+                os.replace(stage if ours else old, self.path)
         elif ours and self.path.is_dir():
             for rel in moved:
                 src, dst = stage / rel, self.path / rel
@@ -169,19 +174,32 @@ class Output:
                 remove(folder)
 
     def commit(self, stage: Path, reused: list[str]) -> None:
-        """Move the reused entries of the live output into `stage`, then swap `stage` in."""
+        """Move the reused entries of the live output into `stage`, then swap `stage` in. A
+        file-system failure on the way puts everything back and is an error naming the output."""
         if not self.path.exists():
-            os.replace(stage, self.path)
+            try:
+                os.replace(stage, self.path)
+            except OSError as e:
+                raise _os_error(e, self.path) from None
             return
         # from here until the swap, the journal says how to undo or finish it
-        self.journal.write_text(json.dumps({"stage": str(stage), "moved": reused}))
-        for rel in reused:
-            dst = stage / rel
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(self.path / rel, dst)
         old = self.parent / f"{self.prefix}old-{os.getpid()}-{secrets.token_hex(4)}"
-        os.replace(self.path, old)
-        os.replace(stage, self.path)      # a kill just before this: recover() finishes it
+        self.journal.write_text(json.dumps({"stage": str(stage), "old": str(old),
+                                            "moved": reused}))
+        try:
+            for rel in reused:
+                dst = stage / rel
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(self.path / rel, dst)
+            os.replace(self.path, old)
+            try:
+                os.replace(stage, self.path)   # a kill just before this: recover() finishes it
+            except OSError:
+                os.replace(old, self.path)
+                raise
+        except OSError as e:
+            self.recover()                     # the moved entries go back
+            raise _os_error(e, self.path) from None
         self.journal.unlink()
         remove(old)   # what cannot be deleted now is a leftover the next build removes
 
@@ -190,19 +208,23 @@ def remove(folder: Path) -> None:
     """Delete a folder a build made, as far as the file system allows, its marker last: a
     folder that could not be wholly deleted keeps it, so a later build knows it is ours."""
     left = False
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if entry.name == MARKER:
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path, ignore_errors=True)
-            else:
-                with suppress(OSError):
-                    os.unlink(entry.path)
-            left = left or os.path.lexists(entry.path)
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name == MARKER:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    with suppress(OSError):
+                        os.unlink(entry.path)
+                left = left or os.path.lexists(entry.path)
+    except OSError:   # cannot be listed: leave it, marked, to a later build
+        return
     if not left:
         with suppress(OSError):
-            os.unlink(folder / MARKER)
+            os.unlink(folder / MARKER)   # absent in a retired output that was an empty folder
+        with suppress(OSError):
             os.rmdir(folder)
 
 

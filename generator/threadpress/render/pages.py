@@ -25,6 +25,9 @@ from .quotemarks import quote_marks
 from .views import CommentView, ThreadView
 
 DESCRIPTION = 200   # characters of a page's meta description
+# what `check` compiles in a site's own templates folder (see template_diagnostics)
+TEMPLATE_SUFFIXES = (".html", ".htm", ".xml", ".txt", ".json", ".svg", ".j2", ".jinja",
+                     ".jinja2")
 
 
 class Renderer:
@@ -117,6 +120,8 @@ def template_diagnostics(r: Renderer, theme: Theme) -> list[Diagnostic]:
         if sitefs.inside(folder, builtin):
             continue
         for path in sitefs.walk(folder, folder.parent, skip=lambda n: n.startswith(".")).files:
+            if path.suffix not in TEMPLATE_SUFFIXES:   # an editor's backup, a note, an image
+                continue
             name = path.relative_to(folder).as_posix()
             try:
                 with template_errors(name, r.env):
