@@ -76,6 +76,22 @@ def test_one_state_file_per_output(tmp_path):
     assert a == state.state_file(tmp_path, tmp_path / "out")
     assert a != state.state_file(tmp_path, tmp_path / "out2")
     assert a.suffix == ".json" and len(a.stem) == 16
+    # an output folder whose name is not UTF-8 (Python holds such bytes as lone surrogates)
+    odd = tmp_path / "caf\udce9"
+    assert state.state_file(tmp_path, odd) not in (a, state.state_file(tmp_path, tmp_path / "cafe"))
+    assert state.file_hash("caf\udce9", b"") != state.file_hash("cafe", b"")
+    assert state.build_id("s", {"caf\udce9": entry()}) != state.build_id("s", {"cafe": entry()})
+
+
+def test_the_saved_state_does_not_depend_on_the_order_threads_were_built_in(tmp_path):
+    one, two = entry(hash="1"), entry(hash="2")
+    texts = []
+    for threads in ({"a.yaml": one, "b.yaml": two}, {"b.yaml": two, "a.yaml": one}):
+        path, _ = saved(tmp_path, state.State("s", "b", threads))
+        data = json.loads(path.read_text())
+        texts.append(json.dumps({k: v for k, v in data.items() if k != "saved_ns"}))
+        assert list(data["threads"]) == ["a.yaml", "b.yaml"]
+    assert texts[0] == texts[1]
 
 
 def test_no_state_is_a_cold_build_without_a_warning(tmp_path):
@@ -100,6 +116,10 @@ def broken(good: dict) -> dict[str, tuple[object, str]]:
             **one, "summary": {**one["summary"], "colour": 1}}}}, "corrupt"),
         "summary missing a field": ({**good, "threads": {"a/b.yaml": {
             **one, "summary": {k: v for k, v in one["summary"].items() if k != "title"}}}},
+            "corrupt"),
+        # written by other code: a field it did not know, even one with a default, is missing
+        "summary missing a field with a default": ({**good, "threads": {"a/b.yaml": {
+            **one, "summary": {k: v for k, v in one["summary"].items() if k != "removed"}}}},
             "corrupt"),
         "bad time": ({**good, "threads": {"a/b.yaml": {
             **one, "summary": {**one["summary"], "created": "yesterday"}}}}, "corrupt"),

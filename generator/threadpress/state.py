@@ -40,12 +40,12 @@ class Entry:
     entries: list[str]                  # output paths the thread owns
     files: int                          # files in those entries
     bytes: int                          # what those entries weigh
-    warnings: list[Diagnostic] = field(default_factory=list)
+    warnings: list[Diagnostic]
     # links into the archive (crosslinks.py): the keys the thread holds, the keys its bodies
     # link to, and how those resolved when its pages were made
-    provides: list[tuple[str, str]] = field(default_factory=list)
-    wants: list[str] = field(default_factory=list)
-    link_digest: str = ""
+    provides: list[tuple[str, str]]
+    wants: list[str]
+    link_digest: str
 
 
 @dataclass
