@@ -220,7 +220,7 @@ def test_locate(name, text):
                                   "1_000", "+5", ".5", "5.", "1e", "+.5e3", "1e3", "1.5e3",
                                   "-2E5", "2024-05-01",
                                   "2024-05-01T12:00:00Z", "yes", "No", "on", "OFF", "y", "=",
-                                  "0.5.1", "١٢", "12\u00a0"])
+                                  "0.5.1", "١٢", "12\u00a0", "1.5e+", "1.0E-", "1.5e"])
 def test_plain_scalars_yaml_1_1_would_rewrite_stay_text(text):
     # every field alike: ids, unknown keys, list items and mapping keys
     doc = parse(f"id: {text}\nother: [{text}]\n{text}: x\n", "t.yaml")
@@ -230,7 +230,8 @@ def test_plain_scalars_yaml_1_1_would_rewrite_stay_text(text):
 @pytest.mark.parametrize("text,value", [
     ("0", 0), ("17", 17), ("-3", -3), ("1.5", 1.5), ("-0.25", -0.25), ("1.0e+3", 1000.0),
     ("2.5E-2", 0.025), ("true", True), ("False", False), ("TRUE", True), ("null", None),
-    ("~", None), ("", None), ("NULL", None),
+    ("~", None), ("", None), ("NULL", None), ("Null", None), ("True", True), ("false", False),
+    ("FALSE", False),
 ])
 def test_plain_scalars_that_resolve_as_in_json(text, value):
     doc = parse(f"a: {text}\n", "t.yaml")
@@ -281,7 +282,8 @@ def test_non_finite_json_numbers_refused_anywhere(text):
         assert "finite" in d.message and d.field == ("extra", "deep", 1, "x")
 
 
-@pytest.mark.parametrize("escape", ["\\ud800", "\\udfff", "\\udc00\\ud800", "a\\ud83d"])
+@pytest.mark.parametrize("escape", ["\\ud800", "\\udfff", "\\udc00\\ud800", "a\\ud83d",
+                                    "\\uD800", "\\ud9ab", "\\udAFF", "\\uDB7F"])
 @pytest.mark.parametrize("where", ["title", "key", "deep"])
 def test_json_lone_surrogates_refused_and_placed(escape, where):
     doc = {"title": '"t"', "key": '"t", "k' + escape + '": 1',
@@ -290,6 +292,18 @@ def test_json_lone_surrogates_refused_and_placed(escape, where):
     d = error_of(text, "t.json")
     assert "surrogate" in d.message and d.line is not None and d.column is not None
     assert d.field == {"title": ("title",), "key": (), "deep": ("x", 0, 0, "y")}[where]
+
+
+def test_a_lone_surrogate_is_named_by_its_code_point():
+    d = error_of('{"title": "a\\udc0a"}', "t.json")
+    assert d.message == ("a lone surrogate (U+DC0A) is not text; write the character itself, "
+                         "or its surrogate pair")
+
+
+def test_a_lone_surrogate_already_in_the_text_is_refused():
+    """Text that did not come from a file (an importer's, say) may hold one unescaped."""
+    d = error_of('{"title": "a\ud800"}', "t.json")
+    assert "U+D800" in d.message and d.field == ("title",)
 
 
 def test_json_surrogate_pairs_are_text():
@@ -303,6 +317,20 @@ def test_over_long_integers_refused(name, digits):
     text = f'{{"title": "t", "id": {number}}}' if name == "t.json" else f"title: t\nid: {number}\n"
     d = error_of(text, name)
     assert "4300 digits" in d.message and d.field == ("id",) and d.line is not None
+
+
+@pytest.mark.parametrize("number", ["9" * 4300, "-" + "9" * 4300, "1" * 4400 + "e-5000",
+                                    "1" * 4400 + "E-5000", "0." + "1" * 4400])
+def test_long_numbers_that_are_allowed_on_the_careful_path(number):
+    """A duplicate key sends a file through the iterative reader, which checks each number as
+    it comes: these pass, so the first error is the duplicate key, further on."""
+    d = error_of('{"title": "t",\n"id": ' + number + ',\n"a": 1, "a": 2}', "t.json")
+    assert d.message == "duplicate key 'a'" and (d.line, d.column) == (3, 9)
+
+
+def test_too_long_an_integer_is_named_with_the_limit():
+    d = error_of('{"id": ' + "9" * 4301 + "}", "t.json")
+    assert d.message == "an integer of more than 4300 digits is not allowed"
 
 
 @pytest.mark.parametrize("name", ["t.yaml", "t.json"])
