@@ -290,10 +290,11 @@ def test_cached_bodies_keep_their_own_quote_links():
 # --- private-use characters: the renderer's placeholders cannot be forged ------------------
 
 PRIVATE = ["\ue0007\ue001", "\ue000", "\ue001", "\ue002", "\ue002\ue003", "\ue0000\ue001\ue001",
-           "\ue000999999\ue001", "a\ue002\ue004b", "\uf8ff\U000f0000"]
+           "\ue000999999\ue001", "a\ue002\ue004b", "\uf8ff\U000f0000", "\ue003", "\ue003b",
+           "\ue002\ue007", "\ue004\ue005\ue006\ue007"]
 
 
-@pytest.mark.parametrize("fmt", ["markdown", "html", "text"])
+@pytest.mark.parametrize("fmt", ["markdown", "html", "text", "gfm"])
 @pytest.mark.parametrize("chars", PRIVATE)
 def test_private_use_characters_round_trip(fmt, chars):
     known = {"7", "0"}.__contains__

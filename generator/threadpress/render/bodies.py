@@ -51,13 +51,15 @@ _CLEANER_IMAGES = nh3.Cleaner(
 )
 
 # A `>>ID` link is carried through the format's renderer as a placeholder made of private-use
-# characters. A body's own private-use characters are escaped first (each of ESC, OPEN, CLOSE
-# becomes ESC and a code), so a placeholder can never be forged, and they come back unchanged.
-_ESC, _OPEN, _CLOSE = "\ue002", "\ue000", "\ue001"
-_ESCAPES = {_ESC: _ESC + "\ue003", _OPEN: _ESC + "\ue004", _CLOSE: _ESC + "\ue005"}
+# characters, and GFM's raw-HTML `<` as another (_LT). A body's own private-use characters of
+# these kinds are escaped first (each of ESC, OPEN, CLOSE, LT becomes ESC and a code), so a
+# placeholder can never be forged, and they come back unchanged.
+_OPEN, _CLOSE, _ESC, _LT = "\ue000", "\ue001", "\ue002", "\ue003"
+_ESCAPES = {_OPEN: _ESC + "\ue004", _CLOSE: _ESC + "\ue005", _ESC: _ESC + "\ue006",
+            _LT: _ESC + "\ue007"}
 _UNESCAPES = {v[1]: k for k, v in _ESCAPES.items()}
-_ESCAPE_RE = re.compile("[\ue000-\ue002]")
-_UNESCAPE_RE = re.compile("\ue002([\ue003-\ue005])")
+_ESCAPE_RE = re.compile("[\ue000-\ue003]")
+_UNESCAPE_RE = re.compile("\ue002([\ue004-\ue007])")
 _PLACEHOLDER = _OPEN + "{}" + _CLOSE
 _PLACEHOLDER_RE = re.compile(_OPEN + "(\\d+)" + _CLOSE)
 # `>>ID` (or `&gt;&gt;ID` in HTML): the id runs to whitespace or markup; trailing punctuation
@@ -268,7 +270,6 @@ def _markdown(text: str) -> str:
 _RAW_HTML_START = re.compile(
     r"<(?=[A-Za-z/!?])(?![A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>)"
     r"(?![A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+>)")
-_LT = "\ue002"  # stands for a `<` that must stay text; cmark-gfm passes it through unchanged
 _TASK = re.compile(r'<input type="checkbox"( checked="")? disabled="" />')
 
 
@@ -277,7 +278,8 @@ def _gfm(text: str) -> str:
     cmark-gfm, GitHub's own renderer.
 
     Raw HTML is shown as text, as in `markdown`: each `<` that would start a tag becomes a
-    stand-in before parsing and `&lt;` after, wherever it ended up (text, code, attributes).
+    stand-in (_LT, which cmark-gfm passes through unchanged; a body's own is escaped) before
+    parsing and `&lt;` after, wherever it ended up (text, code, attributes).
     Task-list boxes become ☐/☑ text rather than widening the sanitiser's allowlist to `input`.
     """
     source = _RAW_HTML_START.sub(_LT, text)
