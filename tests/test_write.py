@@ -385,14 +385,15 @@ def undeletable(monkeypatch, name: str) -> None:
     monkeypatch.setattr(os, "unlink", unlink)
 
 
-def test_a_leftover_that_cannot_be_deleted_does_not_stop_a_build(tmp_path, monkeypatch):
+@pytest.mark.parametrize("where", ["stuck.html", "a/b/stuck.html"])
+def test_a_leftover_that_cannot_be_deleted_does_not_stop_a_build(tmp_path, monkeypatch, where):
     out = Output(tmp_path / "site")
     stuck = out.new_folder("staging")
-    (stuck / "stuck.html").write_text("x")
+    Staging(stuck).write(where, "x")
     gone = out.new_folder("old")
     undeletable(monkeypatch, "stuck.html")
     out.remove_leftovers()
-    assert (stuck / "stuck.html").exists() and not gone.exists()
+    assert (stuck / where).exists() and not gone.exists()
     assert (stuck / MARKER).is_file()      # so a later build still knows it is ours
     monkeypatch.undo()
     out.remove_leftovers()
@@ -506,3 +507,36 @@ def test_a_commit_the_file_system_refuses_puts_everything_back(tmp_path, monkeyp
     write.remove(stage)
     out.remove_leftovers()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_a_link_inside_a_leftover_is_removed_not_followed(tmp_path):
+    out = Output(tmp_path / "site")
+    leftover = out.new_folder("staging")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "keep.txt").write_text("mine")
+    (leftover / "link").symlink_to(tmp_path / "elsewhere")
+    out.remove_leftovers()
+    assert not leftover.exists() and (tmp_path / "elsewhere" / "keep.txt").read_text() == "mine"
+
+
+def test_a_journal_cannot_bring_in_a_folder_from_elsewhere(tmp_path):
+    out = Output(tmp_path / "site")
+    (tmp_path / "x" / "old").mkdir(parents=True)
+    (tmp_path / "x" / "old" / "secret").write_text("s")
+    out.journal.write_text(json.dumps({"stage": str(tmp_path / "gone"),
+                                       "old": str(tmp_path / "x" / "old"), "moved": []}))
+    out.recover()
+    assert not out.path.exists() and (tmp_path / "x" / "old" / "secret").exists()
+    assert not out.journal.exists()
+
+
+def test_a_first_commit_the_file_system_refuses_is_a_message(tmp_path, monkeypatch):
+    out = Output(tmp_path / "site")
+    stage = out.new_folder("staging")
+
+    def replace(src, dst):
+        raise OSError(18, "Invalid cross-device link")
+    monkeypatch.setattr(write.os, "replace", replace)
+    with pytest.raises(ThreadpressError) as e:
+        out.commit(stage, [])
+    assert message(e) == ("cannot write: Invalid cross-device link", str(out.path))
