@@ -99,7 +99,9 @@ def test_task_list_boxes_are_text_not_inputs():
 
 
 @pytest.mark.parametrize("raw", ["<b>bold</b>", "<div>\nblock\n</div>", "<!-- hidden -->",
-                                 "<script>alert(1)</script>", "<img src=x onerror=alert(1)>"])
+                                 "<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
+                                 "<B>bold</B>", "<?php echo 1 ?>", "<!DOCTYPE html>", "</p>",
+                                 "<Svg/OnLoad=alert(1)>"])
 def test_raw_html_is_shown_as_text(raw):
     doc = parse(render(f"before\n\n{raw}\n\nafter", "gfm", lambda _: False))
     assert [el.tag for el in doc.iter()] == ["#document", "p", "p", "p"]
@@ -117,6 +119,24 @@ def test_autolinks_follow_cmark_gfm():
     assert [a.attrs["href"] for a in doc.find_all("a")] == [
         "http://www.example.com/x", "https://a.test/b", "mailto:me@a.test"]
     assert all(a.attrs["rel"] == REL for a in doc.find_all("a"))
+
+
+# CommonMark autolinks: any scheme of 2 to 32 letters, digits, `+`, `.` or `-` starting with a
+# letter (the sanitiser then drops an href whose scheme it does not allow), and e-mail addresses
+# with every character an address may hold; each stays a link, never text with its brackets
+@pytest.mark.parametrize("source,href", [
+    ("<HTTPS://E.ORG/a>", "HTTPS://E.ORG/a"), ("<Http://e.org/>", "Http://e.org/"),
+    ("<svn+ssh://h/r>", None), ("<coap.tcp://h>", None), ("<x-y://h>", None),
+    ("<s3://b>", None), ("<Git://h/r>", None),
+    ("<Me.X+1@host-1.test>", "mailto:Me.X+1@host-1.test"),
+    ("<a.!#$%&'*+/=?^_`{|}~-Z9@Host-9.test>",
+     "mailto:a.!#$%&'*+/=?%5E_%60%7B%7C%7D~-Z9@Host-9.test"),
+])
+def test_autolinks_of_every_allowed_shape_stay_links(source, href):
+    doc = parse(render(f"see {source} here", "gfm", lambda _: False))
+    [a] = doc.find_all("a")
+    assert a.text == source[1:-1] and doc.text.strip() == f"see {source[1:-1]} here"
+    assert a.attrs.get("href") == href
 
 
 def test_quote_links_and_unsafe_links():

@@ -22,7 +22,8 @@ def test_a_segment_that_fits_is_itself(name):
     assert len(name.encode()) <= 255 and routes.segment(name) == name
 
 
-@pytest.mark.parametrize("name", ["x" * 256, "é" * 128, "討" * 86, "a" * 1000, "é" * 2 + "x" * 300])
+@pytest.mark.parametrize("name", ["x" * 256, "é" * 128, "討" * 86, "a" * 1000,
+                                  "é" * 2 + "x" * 300])
 def test_a_segment_too_long_becomes_a_prefix_and_a_hash(name):
     short = routes.segment(name)
     prefix, digest = short.split("~~")
@@ -104,7 +105,8 @@ def test_reserved_names_cover_every_site_route():
     site_routes = [routes.INDEX, routes.index_page(2), routes.NOT_FOUND, routes.asset("x"),
                    routes.SITEMAP, "sitemaps/1.xml", routes.ROBOTS, routes.FEED, routes.MARKER,
                    routes.terms_page(routes.TAGS, 1), routes.terms_page(routes.AUTHORS, 1),
-                   routes.SEARCH_PAGE, routes.search_bundle("1"), routes.index_page(1, routes.SINGLES),
+                   routes.SEARCH_PAGE, routes.search_bundle("1"),
+                   routes.index_page(1, routes.SINGLES),
                    ".nojekyll", "CNAME"]
     assert {p.split("/")[0] for p in site_routes} <= routes.RESERVED
 

@@ -179,7 +179,8 @@ SAVED_NS = 10_000_000_000_000
 
 def known(data: bytes, mtime_ns: int) -> state.State:
     st = state.State(saved_ns=SAVED_NS)
-    st.threads["a.yaml"] = entry(stat=(len(data), mtime_ns, 7), hash=state.file_hash("a.yaml", data))
+    st.threads["a.yaml"] = entry(stat=(len(data), mtime_ns, 7),
+                                 hash=state.file_hash("a.yaml", data))
     return st
 
 

@@ -247,7 +247,8 @@ def test_recover_makes_the_folders_a_move_needs(tmp_path):
     assert files_under(out.path)["a/b/c/index.html"] == b"1"
 
 
-@pytest.mark.parametrize("journal", ["{not json", "[]", '{"stage": "x"}', '{"stage": 1, "moved": 2}'])
+@pytest.mark.parametrize("journal", ["{not json", "[]", '{"stage": "x"}',
+                                     '{"stage": 1, "moved": 2}'])
 def test_an_unreadable_journal_is_dropped_with_a_warning(tmp_path, capsys, journal):
     out = build_output(tmp_path, {"a/index.html": "1"})
     out.journal.write_text(journal)
