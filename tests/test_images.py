@@ -63,6 +63,15 @@ def test_remote_images_show_the_image_inside_its_link_and_nothing_else():
                     remote=True).find_all("source")
 
 
+def test_images_are_links_unless_remote_images_is_asked_for():
+    body = '<img src="https://e.org/cat.png" alt="cat">'
+    assert not parse(render(body, "html", NONE)).find_all("img")
+    # the same body again, asked the other way, is not served from the render cache
+    [img] = html(body, remote=True).find_all("img")
+    assert img.attrs["src"] == "https://e.org/cat.png"
+    assert not html(body).find_all("img")
+
+
 @pytest.fixture(scope="module")
 def discourse_site(tmp_path_factory) -> Path:
     if not DISCOURSE.is_file():

@@ -33,8 +33,18 @@ CODE_LANGUAGES = ["python", "py", "js", "javascript", "ts", "typescript", "json"
                   "java", "ruby", "diff", "text", "toml", "ini", "xml", "nginx", "apache"]
 
 
+REMOTE_IMAGES = False   # set for each test by the fixture below
+
+
+@pytest.fixture(autouse=True, params=[False, True], ids=["images-as-links", "remote_images"])
+def remote_images(request, monkeypatch):
+    """Every rule holds with the site's `remote_images: true` too, where a second sanitiser
+    (the same allowlist, plus <img src alt>) takes over."""
+    monkeypatch.setattr(f"{__name__}.REMOTE_IMAGES", request.param)
+
+
 def clean(fragment: str) -> Element:
-    return parse(render(fragment, "html", NONE))
+    return parse(render(fragment, "html", NONE, remote_images=REMOTE_IMAGES))
 
 
 @pytest.mark.parametrize("tag", SIMPLE_TAGS)
@@ -128,10 +138,12 @@ def test_only_known_classes_survive():
 
 @pytest.mark.parametrize("language", CODE_LANGUAGES)
 def test_fenced_code_keeps_known_language_classes(language):
-    code = parse(render(f"```{language}\nx = 1\n```", "markdown", NONE)).find("code")
+    code = parse(render(f"```{language}\nx = 1\n```", "markdown", NONE,
+                        remote_images=REMOTE_IMAGES)).find("code")
     assert code.attrs["class"] == f"language-{language}"
 
 
 def test_fenced_code_drops_unknown_language_classes():
-    code = parse(render("```brainfuck\n+++\n```", "markdown", NONE)).find("code")
+    code = parse(render("```brainfuck\n+++\n```", "markdown", NONE,
+                        remote_images=REMOTE_IMAGES)).find("code")
     assert code.classes == set() and code.text.strip() == "+++"
