@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dom import Element, parse
 from threadpress.render.bodies import REL, render
@@ -127,7 +129,7 @@ def test_autolinks_follow_cmark_gfm():
 @pytest.mark.parametrize("source,href", [
     ("<HTTPS://E.ORG/a>", "HTTPS://E.ORG/a"), ("<Http://e.org/>", "Http://e.org/"),
     ("<svn+ssh://h/r>", None), ("<coap.tcp://h>", None), ("<x-y://h>", None),
-    ("<s3://b>", None), ("<Git://h/r>", None),
+    ("<s3://b>", None), ("<Git://h/r>", None), ("<ab:>", None),
     ("<Me.X+1@host-1.test>", "mailto:Me.X+1@host-1.test"),
     ("<a.!#$%&'*+/=?^_`{|}~-Z9@Host-9.test>",
      "mailto:a.!#$%&'*+/=?%5E_%60%7B%7C%7D~-Z9@Host-9.test"),
@@ -137,6 +139,18 @@ def test_autolinks_of_every_allowed_shape_stay_links(source, href):
     [a] = doc.find_all("a")
     assert a.text == source[1:-1] and doc.text.strip() == f"see {source[1:-1]} here"
     assert a.attrs.get("href") == href
+
+
+@settings(max_examples=500)
+@given(st.text("ab:@.-!?/Z9 <>x#", max_size=12), st.sampled_from(["{}", "t {} u", "{} u"]))
+def test_text_in_angle_brackets_is_never_lost(inner, shape):
+    """What cmark-gfm reads as raw HTML it drops, text and all: every `<` that could open a tag
+    must be made text first, and only real autolinks left to it (shown without their `<>`)."""
+    source = shape.format(f"<{inner}>")
+    doc = parse(render(source, "gfm", lambda _: False))
+    def visible(text: str) -> str:
+        return "".join(text.replace("<", "").replace(">", "").split())
+    assert visible(doc.text) == visible(source)
 
 
 def test_quote_links_and_unsafe_links():

@@ -266,10 +266,16 @@ def _markdown(text: str) -> str:
 # --- GitHub-flavoured markdown ---------------------------------------------------------------
 
 # A `<` that would open raw HTML (a tag, closing tag, comment, declaration or processing
-# instruction), but not an autolink such as <https://x.test> or <me@x.test>.
+# instruction), but not an autolink such as <https://x.test> or <me@x.test>, written as
+# CommonMark defines them: a `<` left alone that cmark-gfm then read as raw HTML would be
+# dropped, text and all (`<!--@b.c-->` is a comment, not an address: `c-` ends no domain).
+# An address may not start with `!` or `?` here: at a line's start `<!` and `<?` open an HTML
+# block before any autolink is looked for.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _RAW_HTML_START = re.compile(
     r"<(?=[A-Za-z/!?])(?![A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>)"
-    r"(?![A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+>)")
+    rf"(?![A-Za-z0-9.#$%&'*+/=^_`{{|}}~-][A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]*@{_LABEL}"
+    rf"(?:\.{_LABEL})*>)")
 _TASK = re.compile(r'<input type="checkbox"( checked="")? disabled="" />')
 
 
