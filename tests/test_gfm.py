@@ -131,6 +131,9 @@ def test_autolinks_follow_cmark_gfm():
     ("<svn+ssh://h/r>", None), ("<coap.tcp://h>", None), ("<x-y://h>", None),
     ("<s3://b>", None), ("<Git://h/r>", None), ("<ab:>", None),
     ("<Me.X+1@host-1.test>", "mailto:Me.X+1@host-1.test"),
+    ("<a@b.c>", "mailto:a@b.c"), ("<d@localhost>", "mailto:d@localhost"),
+    ("<a1@9hO5st.T3-sT>", "mailto:a1@9hO5st.T3-sT"), ("<b@hosT.9x2>", "mailto:b@hosT.9x2"),
+    ("<c@x.aBc>", "mailto:c@x.aBc"), ("</x@y.z>", "mailto:/x@y.z"),
     ("<a.!#$%&'*+/=?^_`{|}~-Z9@Host-9.test>",
      "mailto:a.!#$%&'*+/=?%5E_%60%7B%7C%7D~-Z9@Host-9.test"),
 ])

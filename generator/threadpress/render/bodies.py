@@ -270,10 +270,10 @@ def _markdown(text: str) -> str:
 # CommonMark defines them: a `<` left alone that cmark-gfm then read as raw HTML would be
 # dropped, text and all (`<!--@b.c-->` is a comment, not an address: `c-` ends no domain).
 # An address may not start with `!` or `?` here: at a line's start `<!` and `<?` open an HTML
-# block before any autolink is looked for.
+# block before any autolink is looked for (and no other `<` is raw HTML at all).
 _RAW_HTML_START = re.compile(
     r"<(?=[A-Za-z/!?])(?![A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>)"
-    r"(?![A-Za-z0-9.#$%&'*+/=^_`{|}~-][A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]*@"
+    r"(?![A-Za-z/][A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]*@"      # (after `<`, a letter or `/` only)
     r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"             # a domain: labels of 1 to 63
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*>)")   # not starting or ending in -
 _TASK = re.compile(r'<input type="checkbox"( checked="")? disabled="" />')
