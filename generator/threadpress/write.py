@@ -207,20 +207,19 @@ class Output:
 def remove(folder: Path) -> None:
     """Delete a folder a build made, as far as the file system allows, its marker last: a
     folder that could not be wholly deleted keeps it, so a later build knows it is ours."""
-    left = False
     try:
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.name == MARKER:
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path, ignore_errors=True)
-                else:
-                    with suppress(OSError):
-                        os.unlink(entry.path)
-                left = left or os.path.lexists(entry.path)
+        with os.scandir(folder) as listing:
+            entries = [e for e in listing if e.name != MARKER]
     except OSError:   # cannot be listed: leave it, marked, to a later build
         return
+    left = False
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            with suppress(OSError):
+                os.unlink(entry.path)
+        left = left or os.path.lexists(entry.path)
     if not left:
         with suppress(OSError):
             os.unlink(folder / MARKER)   # absent in a retired output that was an empty folder
