@@ -20,7 +20,7 @@ DOM_CHECK = """
   // page) is allowed; nothing else that is a form or a control.
   const own = document.querySelector('header.site-head > form.site-search[role=search]');
   const ownOk = own && own.getAttribute('action') && new URL(own.action).origin === location.origin
-      && /\/search\/(index\.html)?$/.test(new URL(own.action).pathname)
+      && /\\/search\\/(index\\.html)?$/.test(new URL(own.action).pathname)
       && [...own.querySelectorAll('*')].every(e => (e.localName === 'input' && e.type === 'search'
           && e.name === 'q' && e.attributes.length === 4) || (e.localName === 'button'
           && e.type === 'submit' && e.attributes.length === 1));
