@@ -541,3 +541,17 @@ def test_a_first_commit_the_file_system_refuses_is_a_message(tmp_path, monkeypat
     with pytest.raises(ThreadpressError) as e:
         out.commit(stage, [])
     assert message(e) == ("cannot write: Invalid cross-device link", str(out.path))
+
+
+def test_a_journal_that_cannot_be_written_is_a_message_and_moves_nothing(tmp_path, monkeypatch):
+    out = build_output(tmp_path, {"a/index.html": "old"})
+    stage = out.new_folder("staging")
+
+    def full(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(Path, "write_text", full)
+    with pytest.raises(ThreadpressError) as e:
+        out.commit(stage, ["a"])
+    assert message(e) == ("cannot write: the disk is full", str(out.journal))
+    monkeypatch.undo()
+    assert files_under(out.path)["a/index.html"] == b"old" and not out.journal.exists()

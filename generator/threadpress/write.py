@@ -184,8 +184,11 @@ class Output:
             return
         # from here until the swap, the journal says how to undo or finish it
         old = self.parent / f"{self.prefix}old-{os.getpid()}-{secrets.token_hex(4)}"
-        self.journal.write_text(json.dumps({"stage": str(stage), "old": str(old),
-                                            "moved": reused}))
+        try:
+            self.journal.write_text(json.dumps({"stage": str(stage), "old": str(old),
+                                                "moved": reused}))
+        except OSError as e:   # a full disk, say: nothing has moved yet
+            raise _os_error(e, self.journal) from None
         try:
             for rel in reused:
                 dst = stage / rel
