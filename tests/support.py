@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 from threadpress.errors import Diagnostic
 from threadpress.importers.common import dump
@@ -16,14 +15,11 @@ DIAG = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<column>\d+): (?P<kind>error
                   r"(?: (?P<field>[^\s:]+):)? (?P<message>.*)$")
 
 
-REPO = Path(__file__).resolve().parents[1]
-
-
 def python_env(**extra: str) -> dict[str, str]:
-    """The environment for a child Python running threadpress: the package as this process
-    sees it (a PYTHONPATH already set, as tools/mutate.py sets it, stays first), then ours."""
-    path = [p for p in (os.environ.get("PYTHONPATH"), str(REPO / "generator")) if p]
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(path), **extra}
+    """The environment for a child Python running threadpress: the installed package, as CI
+    installs it (not generator/, where the threadpress.themes package is missing), or the copy
+    a PYTHONPATH already set names (tools/mutate.py sets one)."""
+    return {**os.environ, **extra}
 
 
 def parse_diagnostic(text: str) -> dict:
