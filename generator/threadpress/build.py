@@ -203,8 +203,6 @@ def _docs_of(index: Path, spec_key: str) -> Callable[[state.Entry], bool]:
 def _plan(files: list[Path], content: Path, previous: state.State, output: Path,
           posts: Path | None = None,
           has_docs: Callable[[state.Entry], bool] | None = None) -> _Plan:
-    from .taxonomies import side_file
-
     changed: list[tuple[int, str, Path]] = []
     kept: list[str] = []
     hashes: dict[str, str] = {}
@@ -215,7 +213,8 @@ def _plan(files: list[Path], content: Path, previous: state.State, output: Path,
         old = previous.threads.get(rel)
         if old is not None and previous.unchanged(rel, stat, path.read_bytes) \
                 and all(os.path.lexists(output / e) for e in old.entries) \
-                and (posts is None or side_file(posts, rel, old.hash + previous.spec).exists()) \
+                and (posts is None
+                     or taxonomies.side_file(posts, rel, old.hash + previous.spec).exists()) \
                 and (has_docs is None or has_docs(old)):
             kept.append(rel)
             hashes[rel] = old.hash
@@ -368,9 +367,7 @@ def _author_reuse(posts: Path | None, build_id: str, live: Path, spec: str
 
 def _prune(posts: Path, entries: dict[str, state.Entry], spec: str) -> None:
     """Side files of threads that are gone, deleted: the folder holds the current threads."""
-    from .taxonomies import side_file
-
-    keep = {side_file(posts, rel, e.hash + spec).name for rel, e in entries.items()}
+    keep = {taxonomies.side_file(posts, rel, e.hash + spec).name for rel, e in entries.items()}
     for name in os.listdir(posts) if posts.is_dir() else ():
         if name not in keep:
             (posts / name).unlink(missing_ok=True)
