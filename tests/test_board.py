@@ -334,14 +334,36 @@ def test_comment_page_back_link_first(site):
     assert "back" in first.classes
     back = first.find("a")
     assert back.text() == "← back to thread" and back.attrs["href"] == "../../#c-106"
-    title = main_.find("p", "thread-link").find("a")
-    assert title.attrs["href"] == "../../" and title.text() == "Board test: a thread with depth"
+
+
+@pytest.mark.parametrize("cid", ["106", "101", "a b/é"])
+def test_comment_page_has_the_thread_header(site, cid):
+    """The seed's view: above the chain, the thread's title with its domain, points, submitter
+    and comment count, as on the thread page, with links that work from the comment page."""
+    doc, thread = comment_page(site, cid), parse(site / "deep" / "index.html")
+    head, on_thread = doc.find("header", "thread-head"), thread.find("header", "thread-head")
+    assert head is not None
+    title = head.find("h1", "title")
+    assert title.find("a").text() == "Board test: a thread with depth"
+    assert title.find("a").attrs["href"] == "https://www.example.com/posts/1"
+    assert title.find("span", "domain").text() == "(example.com)"
+    assert head.find("span", "points").text() == "42 points"
+    assert head.find("span", "by").find("span", "name").text() == "op"
+    count = head.find("a", "count")
+    assert count.text() == "11 comments" and count.attrs["href"] == "../../#comments"
+    assert head.find("a", "source").attrs["href"] == "https://news.ycombinator.com/item?id=100"
+    assert squash(head.text()) == squash(on_thread.text())
+    # the header comes before the context section
+    main_ = doc.find("main")
+    order = [n for n in main_.iter() if n is head or "context" in n.classes]
+    assert order[0] is head
 
 
 @pytest.mark.parametrize("cid", ["106", "104", "103", "101", "109", "a b/é"])
 def test_comment_page_context_chain(site, cid):
     doc = comment_page(site, cid)
     ctx = doc.find("section", "context")
+    thread = comments(parse(site / "deep" / "index.html"))
     chain = []
     p = EXPECTED[cid][1]
     while p is not None:
@@ -349,17 +371,34 @@ def test_comment_page_context_chain(site, cid):
         p = EXPECTED[p][1]
     details = ctx.find("details", "chain")
     if chain:
-        assert details is not None and "open" not in details.attrs   # folded until asked for
-        assert "Show context" in details.find("summary").text()
-        # the chain as excerpts: who wrote each, linking to its anchor on the thread page
-        items = details.find("ol", "ancestors").find_all("li")
-        assert [li.find("a").attrs["href"] for li in items] == [
-            "../../#c-" + encode_id(a) for a in chain]
-        assert details.find_all("article") == []
+        assert details is not None and "open" in details.attrs   # shown; folds on a click
+        assert "Hide context" in details.find("summary").text()
+        assert details.find_all("li") == []   # no excerpts: every ancestor whole
+        arts = details.find_all("article", "comment")
+        assert [a.attrs["id"] for a in arts] == ["c-" + encode_id(a) for a in chain]
+        for art, a in zip(arts, chain):
+            depth = EXPECTED[a][0]
+            assert art.attrs["data-depth"] == str(depth) and "current" not in art.classes
+            # its body whole, as on the thread page
+            assert squash(art.find("div", "body").text()) == squash(
+                thread["c-" + encode_id(a)].find("div", "body").text())
+            head = meta(art)
+            assert head.find("a", "no").text() == f"No.{a}"
+            assert head.find("a", "no").attrs["href"] == f"../../c/{encode_id(a)}/"
+            mark = head.find("span", "depth")
+            assert (mark.text() if mark else None) == ("{%d}" % depth if depth >= 3 else None)
+            assert head.find("a", "src").attrs["href"] == HN + a
+            line = art.find("p", "replies")
+            assert line.text().startswith(f"replies({len(CHILDREN[a])}):")
+            assert [x.text() for x in line.find_all("a") if "perma" not in x.classes] == [
+                f">>{k}" for k in CHILDREN[a]]
+            assert [x.attrs["href"] for x in line.find_all("a") if "perma" not in x.classes] == [
+                f"../../#c-{encode_id(k)}" for k in CHILDREN[a]]
     else:
         assert details is None
     # after the chain: the comment itself, highlighted, then its replies as excerpts
-    arts = ctx.find_all("article", "comment")
+    arts = [a for a in ctx.find_all("article", "comment") if details is None
+            or a not in details.find_all("article")]
     assert [a.attrs["id"] for a in arts] == ["c-" + encode_id(cid)] and "current" in arts[0].classes
     replies = ctx.find("ol", "reply-list")
     assert ([li.find("a").attrs["href"] for li in replies.find_all("li")] if replies else []) == [
@@ -373,6 +412,20 @@ def test_comment_page_context_chain(site, cid):
             f"../../#c-{encode_id(k)}" for k in CHILDREN[cid]]
         assert [a.attrs["href"] for a in line.find_all("a", "perma")] == [
             f"../../c/{encode_id(k)}/" for k in CHILDREN[cid]]
+
+
+def test_comment_page_chain_stops_at_context_depth(tmp_path):
+    """`context_depth` caps the chain: the nearest ancestors whole, and a link further up."""
+    (tmp_path / "content").mkdir()
+    (tmp_path / "threadpress.yaml").write_text("theme: board\ncontext_depth: 2\n")
+    (tmp_path / "content" / "deep.yaml").write_text(THREAD, encoding="utf-8")
+    assert main(["build", str(tmp_path), "-o", str(tmp_path / "out"), "-q", "-j", "1"]) == 0
+    doc = comment_page(tmp_path / "out", "106")
+    details = doc.find("details", "chain")
+    assert [a.attrs["id"] for a in details.find_all("article", "comment")] == ["c-104", "c-105"]
+    more = details.find("p", "more-above")
+    assert more.text().startswith("3 earlier comments not shown")
+    assert [a.attrs["href"] for a in more.find_all("a")] == ["../../c/103/", "../../c/101/"]
 
 
 def test_comment_page_links_lead_to_the_thread_page(site):

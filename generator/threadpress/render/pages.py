@@ -6,7 +6,8 @@ import json
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, overload
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -207,20 +208,21 @@ def _thread_pages(r: Renderer, thread: Thread, archive: Archive | None,
     first = routes.comment_page(slug, view.comments[0].id) if view.comments else page
     to_thread = r.links.href(first, routes.slug_dir(slug))
     to_root = r.links.href(first, "")
-    # A comment page: the comment in full; its ancestors (capped) and replies as excerpts.
-    # Each excerpt is rendered once and reused by every page that shows it, so the work stays
-    # linear in the comments (an ancestor appears on the pages of all its descendants).
+    # A comment page: the comment in full; its ancestors (capped) and replies as excerpts, or,
+    # for a theme that shows the chain whole (board), the ancestors in full (`chain`).
+    # Each snippet is rendered the first time a page shows it and reused by every other page
+    # that does, so the work stays linear in the comments (an ancestor appears on the pages of
+    # all its descendants), and what no template reads is never rendered.
     # The parent gets a longer excerpt than the ancestors above it: a trail, not a transcript.
-    as_parent, as_ancestor = ([r.excerpt_html(v, f"{to_thread}#{v.anchor}",
-                                              views.excerpt(v.html, chars)) if v.c.children
-                               else None for v in view.comments]
-                              for chars in (views.EXCERPT_CHARS, views.EXCERPT_CHARS // 2))
-    as_reply = [r.excerpt_html(v, to_thread + r.permalink(v), v.excerpt)
-                if v.c.parent is not None else None for v in view.comments]
+    as_parent, as_ancestor = (Snippets(lambda v, chars=chars: r.excerpt_html(
+        v, f"{to_thread}#{v.anchor}", views.excerpt(v.html, chars)))
+        for chars in (views.EXCERPT_CHARS, views.EXCERPT_CHARS // 2))
+    as_reply = Snippets(lambda v: r.excerpt_html(v, to_thread + r.permalink(v), v.excerpt))
+    whole = Snippets(lambda v: r.comment_html(v, view, to_thread))
     depth = r.config.context_depth
     for v in view.comments:
-        chain = thread.ancestors(v.c, limit=depth)
-        cut = chain[0].parent if chain and chain[0].parent is not None else None
+        chain = [view.comments[a.index] for a in thread.ancestors(v.c, limit=depth)]
+        cut = chain[0].c.parent if chain and chain[0].c.parent is not None else None
         path = routes.comment_page(slug, v.id)
         yield path, r.page(
             "comment.html", thread=view, comment=v,
@@ -229,12 +231,55 @@ def _thread_pages(r: Renderer, thread: Thread, archive: Archive | None,
                 view, v, r.comment_url(slug, v, to_thread),
                 r.comment_url(slug, v.parent, to_thread) if v.parent else
                 structured.thread_url(r.links, path, slug)),
-            ancestors=[as_ancestor[a.index] for a in chain[:-1]] + [as_parent[a.index]
-                                                                    for a in chain[-1:]],
-            replies=[as_reply[thread.positions[k]] for k in v.c.children],
+            ancestors=Page(chain, lambda i, n=len(chain): as_parent if i == n - 1
+                           else as_ancestor),
+            chain=Page(chain, lambda i: whole),
+            replies=Page([view.comments[thread.positions[k]] for k in v.c.children],
+                         lambda i: as_reply),
             more_above=None if cut is None else view.comments[thread.positions[cut]],
             root=to_root, thread_root=to_thread, canonical=r.links.absolute(path),
             description=v.excerpt)
+
+
+class Snippets:
+    """One way of showing a thread's comments (an excerpt, the whole comment), each rendered
+    the first time a page asks for it and kept for the other pages that show it."""
+
+    def __init__(self, render: Callable[[CommentView], Markup]) -> None:
+        self._render = render
+        self._done: dict[int, Markup] = {}
+
+    def __call__(self, v: CommentView) -> Markup:
+        html = self._done.get(v.c.index)
+        if html is None:
+            html = self._done[v.c.index] = self._render(v)
+        return html
+
+
+class Page(Sequence[Markup]):
+    """The snippets one page shows, in order (`how(i)` says which Snippets the i-th one is),
+    rendered only when the template reads them: a theme that shows the chain whole never
+    pays for its excerpts, and the default theme never for the whole chain."""
+
+    def __init__(self, comments: list[CommentView],
+                 how: Callable[[int], Snippets]) -> None:
+        self._comments = comments
+        self._how = how
+
+    def __len__(self) -> int:
+        return len(self._comments)
+
+    @overload
+    def __getitem__(self, i: int) -> Markup: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Markup]: ...
+
+    def __getitem__(self, i: int | slice) -> Markup | list[Markup]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        return self._how(i)(self._comments[i])
 
 
 def index_pages(r: Renderer, threads: list[Summary]) -> Iterator[tuple[str, str]]:
