@@ -28,7 +28,8 @@ def test_real_issue_alone():
     assert thread["id"] == "PyGithub-PyGithub-28"
     assert thread["source"] == "https://github.com/PyGithub/PyGithub/issues/28"
     assert thread["author"] == "jacquev6" and thread["tags"] == ["bug", "question"]
-    assert thread["comments"] == [] and thread["state"] == "closed"
+    # an issue alone says nothing about its comments: no key, so a re-import keeps them
+    assert "comments" not in thread and thread["state"] == "closed"
     loads_cleanly(thread)
 
 
@@ -57,11 +58,12 @@ def test_real_legacy_comments_with_issue_get_built_permalinks():
     loads_cleanly(thread)
 
 
-def test_real_legacy_comments_alone():
-    [thread] = github.convert(real("issue-pygithub-28-comments-2012.json"), "c.json")
-    assert thread["title"] == "PyGithub/PyGithub issue comments"
-    assert len(thread["comments"]) == 2 and "url" not in thread["comments"][0]
-    loads_cleanly(thread)
+def test_real_legacy_comments_alone_are_refused():
+    # the 2012 schema has no issue_url: the comments cannot be tied to an issue
+    with pytest.raises(ThreadpressError) as err:
+        github.convert(real("issue-pygithub-28-comments-2012.json"), "comments-2012.json")
+    assert "comments-2012.json" in str(err.value)
+    assert "comment 5449237 has no issue_url" in str(err.value)
 
 
 def test_real_comment_list_mixing_issues_gives_one_thread_each():

@@ -181,10 +181,13 @@ def comment(**fields: Any) -> dict:
 
 
 def thread(**fields: Any) -> dict:
-    """A thread dict in canonical key order with `comments` last."""
+    """A thread dict in canonical key order with `comments` last. A thread without the key
+    (`comments=None`) comes from a payload that holds no comments and says nothing about them
+    (an issue object alone): a re-import of it keeps the comments the thread has."""
     comments = fields.pop("comments", [])
     out = _ordered(fields, THREAD_KEYS)
-    out["comments"] = comments
+    if comments is not None:
+        out["comments"] = comments
     return out
 
 
@@ -310,7 +313,8 @@ def combine(a: dict, b: dict) -> dict:
     by_id: dict[str, dict] = {}
     for c in flatten(a.get("comments") or []) + flatten(b.get("comments") or []):
         by_id[c["id"]] = c
-    out["comments"] = preorder(list(by_id.values()))
+    covered = "comments" in a or "comments" in b  # neither holds comments: still says nothing
+    out["comments"] = preorder(list(by_id.values())) if covered else None
     return thread(**out)
 
 
@@ -526,7 +530,8 @@ def _stamped(t: dict, archived: str) -> dict:
     """The thread with `archived` (unless its importer set one) last before its comments."""
     out = {k: v for k, v in t.items() if k != "comments"}
     out.setdefault("archived", archived)
-    out["comments"] = t.get("comments") or []
+    if "comments" in t:  # no key: the payload says nothing about comments (see `thread`)
+        out["comments"] = t["comments"] or []
     return out
 
 

@@ -4,6 +4,10 @@ REST inputs: `{"issue": {…}, "comments": […]}`, an issue object alone, a tim
 (`/issues/N/timeline`, its `commented` events) or a bare comments list (one thread per issue).
 Thread ids are `<owner>-<repo>-<number>` (`-discussion-<number>` for discussions) so issues of
 different repositories never collide.
+
+An issue object alone says nothing about its comments: its thread has no `comments` key, so a
+re-import of it keeps the comments it has (see reimport.upstream_view). A bare comment that does
+not name its issue (the legacy 2012 schema has no `issue_url`) is refused, never guessed.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ REPO_URL = re.compile(r"(?:api\.github\.com/repos/|github\.com/)([^/\s]+)/([^/\s
 GHOST = "ghost"  # GitHub shows comments of deleted accounts as by "ghost"
 MAX_PAGES = 50  # a bound on paging: 5,000 comments
 REACTIONS = ("+1", "-1", "laugh", "hooray", "confused", "heart", "rocket", "eyes")
+SCORE_UNIT = "reactions"  # issue points and comment scores are reaction totals
 
 
 def fetch(arg: str) -> bytes:
@@ -62,7 +67,7 @@ def convert(payload: bytes, name: str) -> list[dict]:
                                   "(or /timeline)")
         return [conv.issue(doc["issue"], comments)]
     if _is_issue(doc):
-        return [conv.issue(doc, [])]
+        return [conv.issue(doc, None)]
     raise bad_input(name, "not a GitHub issue: expected an issue object (number, title, user), "
                           "{\"issue\": …, \"comments\": […]}, a comments or timeline list, or a "
                           f"GraphQL discussion; found {kind_of(doc)}")
@@ -126,8 +131,9 @@ class _Converter:
 
     # --- REST ---------------------------------------------------------------------------
 
-    def issue(self, issue: Any, comments: list) -> dict:
-        """One issue or pull request with its comments (or timeline events)."""
+    def issue(self, issue: Any, comments: list | None) -> dict:
+        """One issue or pull request with its comments (or timeline events); None: the payload
+        holds none, so the thread has no `comments` and says nothing about them."""
         if not _is_issue(issue):
             raise bad_input(self.name, "`issue` must be an issue object with number and title, "
                                        f"found {kind_of(issue)}")
@@ -136,7 +142,7 @@ class _Converter:
         owner_repo = f"{where.group(1)}-{where.group(2)}" if where else \
             (f"{repo.group(1)}-{repo.group(2)}" if repo else "github")
         html_url = issue.get("html_url")
-        return common.thread(
+        out = common.thread(
             title=issue["title"],
             id=f"{owner_repo}-{issue['number']}",
             source=html_url,
@@ -147,11 +153,15 @@ class _Converter:
                   if isinstance(lb, dict) and isinstance(lb.get("name"), str)] or None,
             format="gfm",
             body=_text(issue.get("body")),
-            comments=self.comments(_commented(comments, self.name), html_url),
+            comments=self.comments(_commented(comments or [], self.name), html_url),
             state=issue.get("state"),
             pull_request=True if issue.get("pull_request") else None,
             reactions=_reactions(issue.get("reactions")),
+            score_unit=SCORE_UNIT,
         )
+        if comments is None:
+            del out["comments"]
+        return out
 
     def comments(self, items: list[dict], issue_html: str | None) -> list[dict]:
         """Issue comments are flat on GitHub: all top-level, in source order, ids unique."""
@@ -197,12 +207,9 @@ class _Converter:
     def bare_thread(self, key: tuple[str, str, str], group: list[dict]) -> dict:
         """A thread known only through its comments: titled `owner/repo#number`."""
         owner, repo, number = key
-        if number:
-            html = f"https://github.com/{owner}/{repo}/issues/{number}"
-            title, tid = f"{owner}/{repo}#{number}", f"{owner}-{repo}-{number}"
-        else:  # legacy comments name their repository but not their issue
-            html, title, tid = None, f"{owner}/{repo} issue comments", f"{owner}-{repo}-comments"
-        return common.thread(title=title, id=tid, source=html,
+        html = f"https://github.com/{owner}/{repo}/issues/{number}"
+        return common.thread(title=f"{owner}/{repo}#{number}", id=f"{owner}-{repo}-{number}",
+                             source=html, score_unit=SCORE_UNIT,
                              comments=self.comments(group, html))
 
     # --- GraphQL discussions -------------------------------------------------------------
@@ -223,7 +230,7 @@ class _Converter:
             source=node.get("url"),
             author=_login(node.get("author")),
             created=self.time(node.get("createdAt"), "discussion createdAt"),
-            points=_total(node, "upvoteCount") or _total(node.get("reactions"), "totalCount"),
+            points=_votes(node),
             tags=[lb["name"] for lb in labels
                   if isinstance(lb, dict) and isinstance(lb.get("name"), str)] or None,
             format="gfm",
@@ -231,6 +238,7 @@ class _Converter:
             comments=comments,
             category=(node.get("category") or {}).get("name"),
             missing_comments=(total - len(comments)) or None,
+            score_unit="upvotes" if _total(node, "upvoteCount") is not None else SCORE_UNIT,
         )
 
     def discussion_comments(self, conn: Any, answer: dict | None) -> tuple[list[dict], int]:
@@ -261,7 +269,7 @@ class _Converter:
             author=_login(node.get("author")),
             created=self.time(node.get("createdAt"), f"comment {cid} createdAt"),
             edited=self.time(node.get("lastEditedAt"), f"comment {cid} lastEditedAt"),
-            score=_total(node, "upvoteCount") or _total(node.get("reactions"), "totalCount"),
+            score=_votes(node),
             url=node.get("url"),
             deleted=bool(node.get("deletedAt")),
             dead=bool(node.get("isMinimized")),
@@ -270,6 +278,13 @@ class _Converter:
             answer=True if node.get("isAnswer") else None,
             minimized_reason=node.get("minimizedReason") if node.get("isMinimized") else None,
         )
+
+
+def _votes(node: dict) -> int | None:
+    """A discussion node's upvotes, or its reactions total when the query has no upvotes
+    (the thread's `score_unit` says which)."""
+    up = _total(node, "upvoteCount")
+    return up if up is not None else _total(node.get("reactions"), "totalCount")
 
 
 def _nodes(conn: Any) -> list[dict]:
@@ -299,11 +314,15 @@ def _commented(items: list, name: str) -> list[dict]:
 
 
 def _issue_of(c: dict, name: str) -> tuple[str, str, str]:
-    """(owner, repo, number) of a comment's issue; number is "" for legacy comments."""
+    """(owner, repo, number) of a comment's issue, from `issue_url` or `html_url`.
+
+    A legacy (2012) comment has neither: its `url`, …/issues/comments/<id>, names the
+    repository only. Tying it to an issue given beside it on the command line would be a guess
+    (a wrong file would put one issue's comments under another), so it is an error with the
+    way out: the explicit {"issue": …, "comments": […]} form."""
     m = ISSUE_URL.search(c.get("issue_url") or c.get("html_url") or "")
     if m:
         return m.group(1), m.group(2), m.group(3)
-    m = REPO_URL.search(c.get("url") or "")
-    if m:
-        return m.group(1), m.group(2), ""
-    raise bad_input(name, f"comment {c.get('id')} has no issue_url or url to tell its issue")
+    raise bad_input(name, f"comment {c.get('id')} has no issue_url; cannot tell which issue it "
+                          "belongs to: save it with its issue as {\"issue\": …, \"comments\": "
+                          "[…]} (see docs/import.md)")

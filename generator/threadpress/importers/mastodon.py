@@ -39,7 +39,13 @@ def convert(payload: bytes, name: str) -> list[dict]:
     times = _Times(name)
     # common.preorder keeps statuses caught in a reply cycle too (at the top level)
     comments = common.preorder([_comment(s, root["id"], times) for s in rest])
-    return [_thread(root, comments, times)]
+    # a status without its context says nothing about replies: a re-import keeps them
+    return [_thread(root, comments if _has_context(doc) else None, times)]
+
+
+def _has_context(doc: Any) -> bool:
+    return isinstance(doc, dict) and any(k in doc for k in ("context", "ancestors",
+                                                            "descendants"))
 
 
 def _statuses(doc: Any, name: str) -> list[dict]:
@@ -129,7 +135,7 @@ def _extras(s: dict) -> dict:
     return {k: v for k, v in extra.items() if v is not None}
 
 
-def _thread(root: dict, comments: list[dict], time: _Times) -> dict:
+def _thread(root: dict, comments: list[dict] | None, time: _Times) -> dict:
     """The thread: the top status of the chain is the opening post."""
     return common.thread(
         title=_title(root),
@@ -138,6 +144,7 @@ def _thread(root: dict, comments: list[dict], time: _Times) -> dict:
         author=_acct(root),
         created=time(root, "created_at"),
         points=_int(root.get("favourites_count")),
+        score_unit="favourites",
         tags=[t["name"] for t in root.get("tags") or []
               if isinstance(t, dict) and isinstance(t.get("name"), str)] or None,
         format="html",

@@ -45,7 +45,8 @@ def plan(out_dir: Path, source: str, tid: str, thread: dict, fmt: str, origin: s
     existing = [p for p in (folder / f"{stem}{ext}" for ext in SUFFIXES) if p.is_file()]
     local_path = target if target in existing else (existing[0] if existing else None)
     if local_path is None:
-        merged, upstream, status = thread, thread, "new"
+        upstream = upstream_view(None, thread)  # gives a thread without comments its `[]`
+        merged, status = upstream, "new"
     else:
         base = read_record(record)
         upstream = upstream_view(base, thread)

@@ -30,7 +30,13 @@ class Counts:
 
 def upstream_view(base: dict | None, new: dict) -> dict:
     """What the importer now sees of the thread, and what the next merge compares with: `new`,
-    plus every comment of `base` missing from it, kept and marked removed upstream."""
+    plus every comment of `base` missing from it, kept and marked removed upstream.
+
+    A comment is marked removed only on the strength of a payload that holds the thread's
+    comments: a `new` without a `comments` key (an issue object saved alone) says nothing
+    about them, so the comments last imported stay as they were."""
+    if "comments" not in new:
+        return {**new, "comments": (base or {}).get("comments") or []}
     return new if base is None else merge(base, new)
 
 
