@@ -8,21 +8,33 @@ from pathlib import Path
 import pytest
 import yaml
 
-from support import parse_diagnostic
+from support import REAL_FIXTURES, diagnostics, parse_diagnostic
 from threadpress.cli import main
 from threadpress.errors import plural
 
 HERE = Path(__file__).resolve().parent
-SHARED = HERE.parents[1] / "shared" / "fixtures"
 MBOX = HERE / "fixtures" / "import" / "mbox-small.mbox"
-TIMELINE = SHARED / "github" / "issue-pygithub-28-timeline.json"
-ISSUE = SHARED / "github" / "issue-pygithub-28.json"
-MAVEN = SHARED / "mbox" / "maven-dev-2017-11.mbox"
+TIMELINE = REAL_FIXTURES / "github" / "issue-pygithub-28-timeline.json"
+ISSUE = REAL_FIXTURES / "github" / "issue-pygithub-28.json"
+# (sender, Message-ID, In-Reply-To, subject): a dev list where people and bots both write
+LIST = [("Alice <alice@example.org>", "p1", None, "Resolver branch consolidation"),
+        ("GitBox <git@apache.org>", "b1", None, "[GitHub] bob commented on pull request #7"),
+        ("Bob <bob@example.org>", "p2", "p1", "Re: Resolver branch consolidation"),
+        ("jira@apache.org", "b2", "p2", "[jira] Commented: (MNG-1) Resolver branch"),
+        ("Carol <carol@example.org>", "p3", "p2", "Re: Resolver branch consolidation"),
+        ("asfgit <git@git.apache.org>", "b3", "b1", "Re: [GitHub] pull request #7"),
+        ("Dan <dan@example.org>", "p4", "p1", "AW: Resolver branch consolidation")]
 
 
-def shared(*paths: Path) -> None:
-    if not all(p.is_file() for p in paths):
-        pytest.skip("../shared/fixtures is not present")
+def dev_list(path: Path) -> Path:
+    """An mbox of `LIST`, each message posted through dev@maven.apache.org."""
+    mails = [f"From x@example.org Mon Nov  6 10:0{n}:00 2017\nFrom: {sender}\nSubject: {subject}\n"
+             f"Message-ID: <{mid}@example.org>\n"
+             + (f"In-Reply-To: <{parent}@example.org>\n" if parent else "")
+             + f"List-Post: <mailto:dev@maven.apache.org>\n\nmessage {mid}\n"
+             for n, (sender, mid, parent, subject) in enumerate(LIST)]
+    path.write_text("\n".join(mails))
+    return path
 
 
 def test_plural():
@@ -44,9 +56,9 @@ def test_import_prints_a_summary_and_lists_files_only_with_v(tmp_path, capsys):
 
 
 def test_skip_from_leaves_out_matching_senders(tmp_path, capsys):
-    shared(MAVEN)
-    main(["import", "mbox", str(MAVEN), "-o", str(tmp_path / "all")])
-    main(["import", "mbox", str(MAVEN), "-o", str(tmp_path / "people"),
+    mbox = dev_list(tmp_path / "dev.mbox")
+    main(["import", "mbox", str(mbox), "-o", str(tmp_path / "all")])
+    main(["import", "mbox", str(mbox), "-o", str(tmp_path / "people"),
           "--skip-from", r"git@(git\.)?apache\.org", "--skip-from", "jira@"])
     capsys.readouterr()
     every = [yaml.safe_load(p.read_text()) for p in (tmp_path / "all" / "mbox").iterdir()]
@@ -56,8 +68,10 @@ def test_skip_from_leaves_out_matching_senders(tmp_path, capsys):
                    for x in [t] + t["comments"])
     assert len(kept) < len(every)
     # the discussion people had is still whole
-    by_title = {t["title"]: t for t in kept}
-    assert len(by_title["Maven resolver branch consolidation"]["comments"]) == 27
+    [people] = kept
+    assert people["title"] == "Resolver branch consolidation"
+    assert [(c["author"], c.get("parent")) for c in people["comments"]] == [
+        ("Bob", None), ("Carol", "p2@example.org"), ("Dan", None)]
     # where the threads came from: the list they were posted to (List-Post)
     assert {t.get("mailing_list") for t in every} == {"dev@maven.apache.org"}
 
@@ -70,7 +84,6 @@ def test_skip_from_refuses_a_bad_pattern_and_other_sources(tmp_path, capsys):
 
 
 def test_github_issue_and_its_comments_as_two_inputs_are_combined(tmp_path, capsys):
-    shared(ISSUE, TIMELINE)
     for order in ([ISSUE, TIMELINE], [TIMELINE, ISSUE]):
         out = tmp_path / order[0].stem
         assert main(["import", "github", *map(str, order), "-o", str(out)]) == 0
@@ -142,8 +155,11 @@ def test_build_warns_when_base_url_is_missing_and_says_what_breaks(site, capsys)
     root = site({"content/a.yaml": "title: A\n"})
     assert main(["build", str(root), "--strict"]) == 0   # advice: --strict does not fail on it
     [line] = [x for x in capsys.readouterr().err.splitlines() if "warning: base_url" in x]
-    assert line.startswith(f"{root / 'threadpress.yaml'}: warning: base_url: not set: 404.html")
-    assert "unstyled" in line and "--base-url" in line
+    [found] = diagnostics(line)
+    assert (found["path"], found["kind"]) == (str(root / "threadpress.yaml"), "warning")
+    # one short line, naming the setting to add and the option
+    assert found["message"].startswith("base_url: not set: add `base_url: https://")
+    assert "--base-url" in found["message"] and len(found["message"]) <= 140
     assert main(["build", str(root), "--base-url", "https://you.github.io/repo/"]) == 0
     assert main(["build", str(root), "-q"]) == 0
     assert "warning: base_url" not in capsys.readouterr().err

@@ -188,11 +188,8 @@ def base_url_notice(config: Config, site: Path) -> Diagnostic | None:
     if config.base_url:
         return None
     return Diagnostic(
-        "not set: 404.html links its stylesheet and the index from the domain's root (/), so "
-        "under a path such as https://you.github.io/repo/ the 404 page is unstyled and its "
-        "links leave the site; there are no canonical links, sitemaps, robots.txt or feeds "
-        "either (they need absolute URLs). Set "
-        "base_url here or pass --base-url (other pages work anywhere: their links are relative)",
+        "not set: add `base_url: https://you.github.io/repo/` or pass --base-url "
+        "(for 404.html, canonical links, sitemaps and feeds)",
         str(site / CONFIG_NAME), field=("base_url",), warning=True)
 
 
