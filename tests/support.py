@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 from threadpress.errors import Diagnostic
 from threadpress.importers.common import dump
 from threadpress.load import load_text
 from threadpress.model import Thread
+
+# Real payloads from public repositories, copied byte for byte with their licences
+# (tests/fixtures/real/PROVENANCE.md): the tests never read anything outside the repository.
+REAL_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real"
+# Why the real mail archives are not among them (a test that needs them skips with this).
+NO_MBOX_CORPUS = ("the ponymail mbox corpus has no licence that allows copying it into this "
+                  "repository (tests/fixtures/real/PROVENANCE.md)")
 
 # `path:line:column: error|warning: field.path: message` (the field part is optional)
 DIAG = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<column>\d+): (?P<kind>error|warning):"

@@ -226,14 +226,13 @@ def test_rebase_quotelinks_points_at_the_thread_page():
 
 import json  # noqa: E402
 import random  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from support import REAL_FIXTURES  # noqa: E402
 from threadpress.render import bodies, cost  # noqa: E402
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 # every character class the fast path must judge: plain ones, and each Markdown trigger
 ALPHABET = "ab Zé1 9\n\n.,;:?!'\"/%$@()=+-_*`#>[]<&\\~|{}^\t\r" + "\u00a0\u2014\u4e00"
 
@@ -259,7 +258,9 @@ def test_fast_path_equals_python_markdown_on_words_and_real_bodies():
             "don't \"quote\" 50% $5 a/b @you = + - é 討論".split(" ")
     texts = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 40))) +
              rng.choice(["", "\n", "\n\n", "\n\nsecond para", "\nline two"]) for _ in range(2000)]
-    for path in sorted((SHARED / "fixtures" / "reddit").glob("*.json")):
+    reddit = sorted((REAL_FIXTURES / "reddit").glob("*.json"))
+    assert len(reddit) == 2
+    for path in reddit:
         texts += [m for m in _strings(json.loads(path.read_text()), "body")]
     taken = sum(_agrees(t) for t in texts)
     assert taken > 500   # the path is really exercised, not skipped

@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dom import Element, parse
+from support import REAL_FIXTURES
 from threadpress.render.bodies import REL, render
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
-REDDIT = SHARED / "reddit"
-GITHUB = SHARED / "github"
+REDDIT = REAL_FIXTURES / "reddit"
+GITHUB = REAL_FIXTURES / "github"
 
 
 def real_body(path: Path, start: str) -> str:

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from dom import Element, parse, parse_file
+from support import REAL_FIXTURES
 from threadpress.build import build_site
 from threadpress.importers.common import run_import
 from threadpress.render.bodies import REL, render
 
 NONE = lambda _: False  # noqa: E731
-DISCOURSE = (Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "discourse"
-             / "topic-57-try-discourse-sandbox.json")
+DISCOURSE = REAL_FIXTURES / "discourse" / "topic-57-try-discourse-sandbox.json"
 
 
 def html(body: str, fmt: str = "html", remote: bool = False) -> Element:
@@ -74,8 +74,6 @@ def test_images_are_links_unless_remote_images_is_asked_for():
 
 @pytest.fixture(scope="module")
 def discourse_site(tmp_path_factory) -> Path:
-    if not DISCOURSE.is_file():
-        pytest.skip("shared fixtures not available")
     root = tmp_path_factory.mktemp("discourse")
     run_import("discourse", [str(DISCOURSE)], root / "content", "yaml")
     return root

@@ -9,16 +9,13 @@ import pytest
 
 from threadpress.errors import ThreadpressError
 from threadpress.importers import discourse
-from support import loads_cleanly, load_warnings
+from support import REAL_FIXTURES, loads_cleanly, load_warnings
 
 HERE = Path(__file__).resolve().parent / "fixtures" / "import"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
-REAL = SHARED / "discourse" / "topic-57-try-discourse-sandbox.json"
+REAL = REAL_FIXTURES / "discourse" / "topic-57-try-discourse-sandbox.json"
 
 
 def real_payload() -> bytes:
-    if not REAL.is_file():
-        pytest.skip("shared fixtures not available")
     return REAL.read_bytes()
 
 

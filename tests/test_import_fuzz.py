@@ -2,7 +2,7 @@
 `check` accepts, or are refused with a placed message and a non-zero exit — never a traceback.
 
 The default run is seeded and small (a few seconds); `pytest -m fuzz` runs many more mutants
-over every payload, the large shared ones included.
+over every payload, the large real ones included (tests/fixtures/real/).
 """
 
 from __future__ import annotations
@@ -15,13 +15,16 @@ from typing import Any, Iterator
 
 import pytest
 
+from support import REAL_FIXTURES
 from threadpress.cli import main
 
 OWN = Path(__file__).resolve().parent / "fixtures" / "import"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 SOURCE_OF = {"hn": "hn", "reddit": "reddit", "lobsters": "lobsters", "discourse": "discourse",
              "github": "github", "mastodon": "mastodon", "mbox": "mbox"}
 SMALL = 64_000  # bytes: payloads above this only join the long run
+# Comment lists of GitHub's 2012 schema (no issue_url) import only beside their issue, and the
+# fuzzer imports one file at a time; test_import_github.py covers them (refused alone).
+NOT_ALONE = {"github-comments-2012.json", "issue-pygithub-28-comments-2012.json"}
 
 # What a careless exporter or a hostile payload puts where another type belongs.
 REPLACEMENTS: list[Any] = [
@@ -31,14 +34,15 @@ REPLACEMENTS: list[Any] = [
 
 
 def _payloads(limit: int | None) -> list[tuple[str, Path]]:
-    """(source, file) for every payload, own fixtures first; shared ones when the folder exists."""
+    """(source, file) for every payload, own fixtures first, then the real ones (their
+    licences and provenance are not payloads: no source matches their names)."""
     found = []
     for path in sorted(OWN.iterdir()):
         found.append((_source(path.name), path))
-    if SHARED.is_dir():
-        for path in sorted(SHARED.glob("*/*")):
-            found.append((_source(path.parent.name), path))
-    return [(s, p) for s, p in found if s and (limit is None or p.stat().st_size <= limit)]
+    for path in sorted(REAL_FIXTURES.glob("*/*")):
+        found.append((_source(path.parent.name), path))
+    return [(s, p) for s, p in found if s and p.name not in NOT_ALONE
+            and (limit is None or p.stat().st_size <= limit)]
 
 
 def _source(name: str) -> str | None:

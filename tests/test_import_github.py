@@ -9,17 +9,14 @@ import pytest
 
 from threadpress.errors import ThreadpressError
 from threadpress.importers import github
-from support import loads_cleanly
+from support import REAL_FIXTURES, loads_cleanly
 
 HERE = Path(__file__).resolve().parent / "fixtures" / "import"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "github"
+REAL = REAL_FIXTURES / "github"
 
 
 def real(name: str) -> bytes:
-    path = SHARED / name
-    if not path.is_file():
-        pytest.skip("shared fixtures not available")
-    return path.read_bytes()
+    return (REAL / name).read_bytes()
 
 
 def test_real_issue_alone():

@@ -11,11 +11,10 @@ import pytest
 from threadpress.errors import ThreadpressError
 from threadpress.importers import hn
 from threadpress.importers.common import dump, run_import
-from support import loads_cleanly
+from support import REAL_FIXTURES, loads_cleanly
 
 OWN = Path(__file__).resolve().parent / "fixtures" / "import"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
-WHOISHIRING = SHARED / "hn-algolia" / "item-2396027-whoishiring-2011-04.json"
+WHOISHIRING = REAL_FIXTURES / "hn-algolia" / "item-2396027-whoishiring-2011-04.json"
 
 
 def convert(path: Path) -> dict:
@@ -115,8 +114,6 @@ def test_fetch_parses_ids_and_urls(monkeypatch):
 
 @pytest.fixture
 def whoishiring() -> tuple[dict, dict]:
-    if not WHOISHIRING.is_file():
-        pytest.skip("shared/fixtures not present")
     return json.loads(WHOISHIRING.read_bytes()), convert(WHOISHIRING)
 
 
@@ -211,8 +208,6 @@ def test_algolia_literal_backslash_n_becomes_a_line_break():
 
 
 def test_whoishiring_has_no_literal_backslash_n_left():
-    if not WHOISHIRING.is_file():
-        pytest.skip("shared fixtures not available")
     raw = json.loads(WHOISHIRING.read_text())
     stack, escaped = [raw], 0
     while stack:

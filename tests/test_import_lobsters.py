@@ -11,10 +11,10 @@ import yaml
 from threadpress.errors import ThreadpressError
 from threadpress.importers import lobsters
 from threadpress.importers.common import run_import
-from support import loads_cleanly
+from support import REAL_FIXTURES, loads_cleanly
 
 OWN = Path(__file__).resolve().parent / "fixtures" / "import"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "lobsters"
+STORIES = REAL_FIXTURES / "lobsters"
 REAL = {
     "story-d9ucpe-2021-schema.json": (7, 2),
     "story-tdfoqh-2022-schema.json": (7, 3),
@@ -103,9 +103,7 @@ def _expected(path: Path) -> list[tuple[str, str | None]]:
 
 @pytest.mark.parametrize("name", sorted(REAL))
 def test_real_story(name):
-    path = SHARED / name
-    if not path.is_file():
-        pytest.skip("shared/fixtures not present")
+    path = STORIES / name
     count, depth = REAL[name]
     t = convert(path)
     assert len(t["comments"]) == count  # PROVENANCE.md
@@ -117,9 +115,7 @@ def test_real_story(name):
 
 
 def test_real_2022_and_2025_agree_on_shared_comments():
-    a, b = SHARED / "story-tdfoqh-2022-schema.json", SHARED / "story-tdfoqh-2025-schema.json"
-    if not a.is_file():
-        pytest.skip("shared/fixtures not present")
+    a, b = STORIES / "story-tdfoqh-2022-schema.json", STORIES / "story-tdfoqh-2025-schema.json"
     old = {c["id"]: c.get("parent") for c in convert(a)["comments"]}
     new = {c["id"]: c.get("parent") for c in convert(b)["comments"]}
     assert all(new[k] == v for k, v in old.items())
@@ -130,9 +126,7 @@ def test_real_2022_and_2025_agree_on_shared_comments():
 
 def test_reimport_new_schema_over_old_merges(tmp_path):
     """Re-importing the 2025 capture over the 2022 one: new comments added, nothing lost."""
-    a, b = SHARED / "story-tdfoqh-2022-schema.json", SHARED / "story-tdfoqh-2025-schema.json"
-    if not a.is_file():
-        a, b = OWN / "lobsters-2025.json", OWN / "lobsters-2025.json"
+    a, b = STORIES / "story-tdfoqh-2022-schema.json", STORIES / "story-tdfoqh-2025-schema.json"
     [p] = run_import("lobsters", [str(a)], tmp_path, "yaml")
     run_import("lobsters", [str(b)], tmp_path, "yaml")
     once = p.read_bytes()

@@ -12,12 +12,11 @@ import yaml
 from threadpress.errors import ThreadpressError
 from threadpress.importers import reddit
 from threadpress.importers.common import run_import
-from support import loads_cleanly
+from support import REAL_FIXTURES, loads_cleanly
 
 OWN = Path(__file__).resolve().parent / "fixtures" / "import"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "reddit"
-POLLS = SHARED / "comments-fo7p5b-announcements-polls.json"
-FUNNY = SHARED / "comments-3hahrw-funny-continue-thread.json"
+POLLS = REAL_FIXTURES / "reddit" / "comments-fo7p5b-announcements-polls.json"
+FUNNY = REAL_FIXTURES / "reddit" / "comments-3hahrw-funny-continue-thread.json"
 
 
 def convert(path: Path) -> dict:
@@ -153,8 +152,6 @@ def _walk(path: Path) -> dict:
     (FUNNY, 476, 16, 18, 10),
 ])
 def test_real_thread(path, count, deleted, stubs, depth):
-    if not path.is_file():
-        pytest.skip("shared/fixtures not present")
     t = convert(path)
     expected = _walk(path)
     assert len(t["comments"]) == count == len(expected["pairs"])  # PROVENANCE.md counts
@@ -174,8 +171,6 @@ def test_real_thread(path, count, deleted, stubs, depth):
 
 
 def test_polls_post_fields():
-    if not POLLS.is_file():
-        pytest.skip("shared/fixtures not present")
     t = convert(POLLS)
     assert t["title"] == "Introducing Reddit Polls, An All-New Post Type" and "url" not in t
     assert t["points"] == 66707 and t["edited"] == "2020-03-24T23:10:24Z"
@@ -185,8 +180,6 @@ def test_polls_post_fields():
 
 
 def test_funny_old_schema_and_amp():
-    if not FUNNY.is_file():
-        pytest.skip("shared/fixtures not present")
     t = convert(FUNNY)
     assert t["url"] == "http://i.imgur.com/eoF76hj.gifv"
     amp = [c for c in t["comments"] if "youtube.com/watch?v=BdsQBqN7bCw" in c.get("body", "")]

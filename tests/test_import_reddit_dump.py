@@ -11,14 +11,13 @@ import pytest
 import dumpfiles
 from dumpfiles import parsed
 from dumpfiles import reddit_comment as rc, submission as rs
-from support import loads_cleanly
+from support import REAL_FIXTURES, loads_cleanly
 from threadpress.cli import main
 from threadpress.errors import ThreadpressError
 from threadpress.importers import reddit
 from threadpress.importers.dumpio import Progress
 from threadpress.importers.dumps import run_dump
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "reddit"
 # `path:line: warning: field: message` — bad lines carry a line but no column
 WARNING = re.compile(r"^(?P<path>.+?):(?P<line>\d+): warning:(?: (?P<field>[^\s:]+):)? "
                      r"(?P<message>.*)$")
@@ -159,7 +158,7 @@ def test_comments_before_their_submission_get_a_stub_then_the_real_thing(tmp_pat
 
 def test_a_dump_and_an_api_import_meet_in_one_file(tmp_path, site):
     """The CLI's default: a new thread file is JSON, an existing one keeps its format."""
-    api = SHARED / "comments-3hahrw-funny-continue-thread.json"
+    api = REAL_FIXTURES / "reddit" / "comments-3hahrw-funny-continue-thread.json"
     assert main(["import", "reddit", str(api), "-o", str(site / "content")]) == 0
     n = len(thread_file(site, "3hahrw")["comments"])
     path = dumpfiles.write(tmp_path, "RC", [rc("zzzzz1", "3hahrw"), rc("k1", "new1")])

@@ -11,14 +11,13 @@ import pytest
 import yaml
 
 from dom import parse_file
+from support import REAL_FIXTURES
 from threadpress.cli import main
 from threadpress.importers.threeway import merge3, upstream_view
 from threadpress.load import load_content
 
 OWN = Path(__file__).resolve().parent / "fixtures" / "import"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
-D9UCPE = SHARED / "lobsters" / "story-d9ucpe-2021-schema.json"
-LOBSTERS = D9UCPE if D9UCPE.is_file() else OWN / "lobsters-2021.json"
+LOBSTERS = REAL_FIXTURES / "lobsters" / "story-d9ucpe-2021-schema.json"
 
 
 def _import(capsys, source: str, payload: Path, content: Path, *extra: str) -> list[str]:

@@ -7,19 +7,18 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from browser_support import REPO, build, write_site
+from browser_support import build, write_site
+from support import REAL_FIXTURES
 
 pytestmark = pytest.mark.browser
 
-DISCOURSE = REPO.parent / "shared" / "fixtures" / "discourse" / "topic-57-try-discourse-sandbox.json"
+DISCOURSE = REAL_FIXTURES / "discourse" / "topic-57-try-discourse-sandbox.json"
 IMAGE = "http://i288.photobucket.com/albums/ll164/stienman/ahh.gif"
 
 
 @pytest.fixture(scope="module")
 def image_site(theme, tmp_path_factory, serve) -> str:
     """The Discourse sandbox topic (post 3 is nothing but an image), built with `theme`."""
-    if not DISCOURSE.is_file():
-        pytest.skip(f"{DISCOURSE} is not present")
     from threadpress.importers.common import run_import
 
     root = tmp_path_factory.mktemp(f"images-{theme}")
