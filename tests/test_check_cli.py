@@ -203,6 +203,12 @@ AGREE = {
         "redactions.yaml": "threads: [{thread: good}]\ncomments: [{thread: good, id: '9'}]\n"},
     "broken redactions": {"redactions.yaml": "comments: [{id: 1}]\n"},
     "slug collision": {"content/other.yaml": "slug: good\ntitle: o\n"},
+    "one thread in two files": {
+        "content/flat.yaml": "title: f\nid: '4242'\n",
+        "content/nested.json": '{"title": "n", "id": "4242", "comments": []}\n'},
+    "one source in two files": {
+        "content/a.yaml": "title: a\nsource: https://news.ycombinator.com/item?id=1\n",
+        "content/b.yaml": "title: b\nsource: https://news.ycombinator.com/item?id=1\n"},
     "unknown theme": {"threadpress.yaml": "base_url: https://e.org/\ntheme: nope\n"},
     "broken template": {"threadpress.yaml": "base_url: https://e.org/\ntheme: t\n",
                         "themes/t/templates/x.html": "{% if %}"},
@@ -227,6 +233,20 @@ def test_check_and_build_find_the_same(site, capsys, case):
     assert (found == []) == (built == 0)
     finds_nothing = case in ("clean", "redaction of a removed thread's comment")
     assert (found == []) == finds_nothing
+
+
+def test_one_discussion_in_two_files_is_a_warning_naming_both(site, capsys):
+    root = site({"content/chollet-flat.yaml": "title: f\nid: '4242'\n",
+                 "content/chollet-nested.json": '{"title": "n",\n "id": "4242"}\n',
+                 # ids that are only the files' names are no sign of one thread
+                 "content/2023/01.yaml": "title: a\n", "content/2024/01.yaml": "title: b\n"})
+    assert main(["check", str(root)]) == 0
+    [found] = diagnostics(capsys.readouterr().err)
+    assert found["path"].endswith("chollet-nested.json") and found["kind"] == "warning"
+    assert (found["line"], found["column"]) == (2, 8)
+    assert found["message"].startswith("id: thread id '4242' is also the id of ")
+    assert "chollet-flat.yaml" in found["message"]
+    assert main(["check", "--strict", str(root)]) == 1
 
 
 def test_check_finds_everything_build_stops_at(site, capsys):

@@ -21,7 +21,7 @@ from typing import Callable, Iterator
 from . import crosslinks, routes, search, sitefs, state, taxonomies, tasks
 from .config import CONFIG_NAME, Config, base_url_notice, load_config, override
 from .errors import Diagnostic, ThreadpressError, plural, report
-from .load import content_walk, display_path, place
+from .load import content_walk, display_path, place, twins
 from .model import Summary
 from .progress import Progress
 from .pseudonyms import load_secret
@@ -140,6 +140,8 @@ def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: b
             ((a, e.summary.file, i) for e in entries.values()
              for i, a in enumerate(e.summary.aliases))))
         outcome.diagnostics.extend(clashes or [d for r in results for d in r.failures])
+        outcome.diagnostics.extend(place(twins((e.summary.slug, e.summary.file, e.summary.id,
+                                                e.summary.source) for e in entries.values())))
         if any(not d.warning for d in outcome.diagnostics):
             return outcome
         outcome.diagnostics += unmatched(spec.redactions, {n for e in entries.values()

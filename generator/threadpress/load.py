@@ -7,7 +7,7 @@ import gc
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from . import routes, sitefs, tree
 from .errors import Diagnostic, Field, ThreadpressError
@@ -37,6 +37,7 @@ class Loaded:
         comments: int
         deepest: int          # the longest chain of replies, counting the top-level comment
         aliases: tuple[str, ...] = ()
+        source: str | None = None
 
     threads: list[Thread] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -105,7 +106,7 @@ def _load_files(content_dir: Path, sort: str, result: Loaded, keep: bool,
         if thread is not None:
             result.loaded.append(Loaded.Brief(thread.slug, thread.path, thread.id,
                                               len(thread.comments), thread.max_depth + 1,
-                                              tuple(thread.aliases)))
+                                              tuple(thread.aliases), thread.source))
             if inspect is not None:
                 result.diagnostics.extend(inspect(thread))
             if keep:
@@ -119,6 +120,33 @@ def _load_files(content_dir: Path, sort: str, result: Loaded, keep: bool,
         bad = {d.file for d in clashes}
         result.threads = [t for t in result.threads if t.path not in bad]
         result.loaded = [b for b in result.loaded if b.path not in bad]
+    result.diagnostics.extend(place(twins((b.slug, b.path, b.id, b.source)
+                                          for b in result.loaded)))
+
+
+def twins(threads: Iterable[tuple[str, str, str, str | None]]) -> list[Diagnostic]:
+    """Warnings for one discussion kept in two files, from (slug, file, id, source): the same
+    `source` URL, or the same id written in both (an id that is only the file's name, the
+    default, says nothing: `2023/01.yaml` and `2024/01.yaml` are two threads). Each later
+    file names the first; both stay in the site, so the index lists the discussion twice."""
+    seen: dict[tuple[str, str], str] = {}
+    found: list[Diagnostic] = []
+    for slug, file, ident, source in sorted(threads, key=lambda t: t[1]):
+        source = source and source.strip()
+        # http(s) only, as the build's summaries keep it (render/urls.py): check says what build does
+        keys = [("id", ident)] if ident != PurePosixPath(slug).name else []
+        if source and source.lower().startswith(("http://", "https://")):
+            keys.append(("source", source))
+        for key in keys:
+            first = seen.setdefault(key, file)
+            if first != file:
+                hint = "keep one file" + (", or give each its own id" if key[0] == "id" else "")
+                found.append(Diagnostic(
+                    f"thread {key[0]} {key[1]!r} is also the {key[0]} of {first}: the same "
+                    f"discussion twice, which the index lists twice ({hint})", file,
+                    field=(key[0],), warning=True))
+                break
+    return found
 
 
 def place(diags: list[Diagnostic]) -> list[Diagnostic]:
