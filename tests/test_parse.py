@@ -486,7 +486,25 @@ def test_mapping_keys_must_be_plain_values():
 def test_malformed_yaml_message_has_context_and_problem():
     d = error_of("title: 'x\n", "t.yaml")
     assert d.message == ("not valid YAML: while scanning a quoted scalar "
-                         "found unexpected end of stream")
+                         "found unexpected end of stream (started at 1:8)")
+    assert (d.line, d.column) == (2, 1)
+
+
+@pytest.mark.parametrize("text, where, started", [
+    ("title: [broken\n", (2, 1), "1:8"),
+    ("title: t\ncomments:\n  - {id: 1, body: x\n", (4, 1), "3:5"),
+    ("title: t\nbody: \"open\n\n\n", (5, 1), "2:7"),
+])
+def test_an_unfinished_construct_is_placed_where_it_ends_and_where_it_started(text, where, started):
+    d = error_of(text, "t.yaml")
+    assert (d.line, d.column) == where
+    assert d.message.startswith("not valid YAML: ")
+    assert d.message.endswith(f" (started at {started})")
+
+
+def test_an_error_at_its_own_start_says_no_second_place():
+    d = error_of("title: t\n  bad: indent\n", "t.yaml")
+    assert "started at" not in d.message
 
 
 @pytest.mark.parametrize("text, line, col", [

@@ -189,6 +189,10 @@ def yaml_events(text: str, name: str) -> Iterator[Event]:
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         problem = " ".join(str(x) for x in (e.context, e.problem) if x)
+        start = e.context_mark
+        if start is not None and mark is not None and (start.line, start.column) != (
+                mark.line, mark.column):   # where the unfinished construct began, too
+            problem += f" (started at {start.line + 1}:{start.column + 1})"
         if "maximum nesting depth" in problem:  # libyaml's own limit (1,000 levels)
             raise ThreadpressError.one(
                 "nested too deeply for the YAML parser; write deep reply chains in the flat form "
