@@ -25,6 +25,12 @@
       return result;
     }
   });
+  // Pagefind's input has only a title and a placeholder, which vanish as one types: the page's
+  // heading is its visible label.
+  var input = box.querySelector("input");
+  if (input && document.getElementById("search-title")) {
+    input.setAttribute("aria-labelledby", "search-title");
+  }
   var q = new URLSearchParams(location.search).get("q");
   if (q) ui.triggerSearch(q);
 })();
