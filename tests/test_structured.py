@@ -44,7 +44,7 @@ def out(request, tmp_path_factory) -> tuple[Path, str]:
     return site / "output", request.param
 
 
-def test_thread_page_is_a_discussion_with_its_top_level_comments(out):
+def test_thread_page_is_a_discussion_with_its_comment_tree(out):
     root, base = out
     data = ld(parse_file(root / "t" / "index.html"))
     assert data["@context"] == "https://schema.org"
@@ -53,12 +53,53 @@ def test_thread_page_is_a_discussion_with_its_top_level_comments(out):
     assert data["datePublished"] == "2024-03-01T10:00:00Z"
     assert data["commentCount"] == 4
     assert data["url"] == (base + "t/" if base else "./")
+    url = (lambda cid: f"{base}t/c/{cid}/") if base else (lambda cid: f"c/{cid}/")
     tops = data["comment"]
-    assert [c["author"]["name"] for c in tops] == ["bob", "dan"]   # the first three at most
-    assert [c["commentCount"] for c in tops] == [1, 1]
-    assert [c["url"] for c in tops] == [f"{base}t/c/c1/", f"{base}t/c/c3/"] if base else \
-        ["c/c1/", "c/c3/"]
-    assert all(c["@type"] == "Comment" and c["text"] for c in tops)
+    assert [c["author"]["name"] for c in tops] == ["bob", "dan"]
+    assert [c["url"] for c in tops] == [url("c1"), url("c3")]
+    assert [c["datePublished"] for c in tops] == ["2024-03-01T11:00:00Z", "2024-03-01T13:00:00Z"]
+    assert [c["text"] for c in tops] == ["Top one.", "Top two."]
+    # replies nested under the comment they answer, each with its own permalink
+    (reply,), (gone,) = tops[0]["comment"], tops[1]["comment"]
+    assert (reply["@type"], reply["url"], reply["author"]["name"]) == ("Comment", url("c2"), "carol")
+    assert reply["text"].startswith("A reply long") and len(reply["text"]) <= 60
+    assert "comment" not in reply
+    assert gone["url"] == url("c4") and "author" not in gone   # deleted: names nobody
+
+
+def _flatten(tree: list[dict]) -> list[tuple[int, str]]:
+    """(depth, url) of every Comment in a JSON-LD tree, in pre-order (iteratively)."""
+    found, todo = [], [(0, c) for c in reversed(tree)]
+    while todo:
+        depth, c = todo.pop()
+        found.append((depth, c["url"]))
+        todo += [(depth + 1, r) for r in reversed(c.get("comment", []))]
+    return found
+
+
+def test_the_tree_follows_the_thread_at_any_depth_and_width(tmp_path):
+    """A deep chain beside wide branches: every comment once, under its parent, in the
+    thread's order (the tree is written iteratively: no recursion limit on the build side)."""
+    import sys
+
+    chain = [{"id": f"d{i}", "parent": f"d{i - 1}" if i else None, "author": "x", "body": f"n{i}"}
+             for i in range(1500)]
+    wide = [{"id": "w", "author": "y", "body": "wide"}] + [
+        {"id": f"w{i}", "parent": "w", "author": "z", "body": "leaf"} for i in range(50)]
+    last = [{"id": "end", "author": "q", "body": "after"}]
+    comments = [{k: v for k, v in c.items() if v is not None} for c in chain + wide + last]
+    site = make_site(tmp_path, {"t.yaml": yaml.safe_dump({"title": "T", "comments": comments})})
+    assert build_site(site, quiet=True) == 0
+    doc = parse_file(site / "output" / "t" / "index.html")
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(10_000)   # only json.loads, reading 1,500 levels back, needs it
+    try:
+        data = ld(doc)
+    finally:
+        sys.setrecursionlimit(limit)
+    expected = [(i, f"c/d{i}/") for i in range(1500)] + [(0, "c/w/")] + [
+        (1, f"c/w{i}/") for i in range(50)] + [(0, "c/end/")]
+    assert _flatten(data["comment"]) == expected
 
 
 def test_comment_page_is_the_comment_with_its_parent(out):
@@ -97,13 +138,13 @@ def test_board_theme_has_the_same_data(tmp_path):
     assert ld(parse_file(site / "output" / "t" / "c" / "c2" / "index.html"))["@type"] == "Comment"
 
 
-def test_thread_page_lists_the_first_top_level_comments_only(tmp_path):
+def test_thread_page_lists_every_top_level_comment(tmp_path):
     many = dict(THREAD, comments=[{"id": str(i), "author": "a", "body": "b"} for i in range(9)])
     site = make_site(tmp_path, {"t.yaml": yaml.safe_dump(many)})
     assert build_site(site, quiet=True) == 0
     data = ld(parse_file(site / "output" / "t" / "index.html"))
     assert data["commentCount"] == 9
-    assert [c["url"] for c in data["comment"]] == [f"c/{i}/" for i in range(3)]
+    assert [c["url"] for c in data["comment"]] == [f"c/{i}/" for i in range(9)]
 
 
 def test_no_comment_pages_permalinks_are_anchors(tmp_path):

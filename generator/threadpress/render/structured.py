@@ -1,12 +1,12 @@
 """Structured data for search engines: schema.org JSON-LD, inlined in a page's <head>.
 
-A thread page carries a `DiscussionForumPosting` with its first few top-level comments as
-`Comment` items (each with its reply count) and the count of all: every comment would repeat
-the page's text a second time, and the lean-output target for thread pages (≤ 1.3× Hugo's)
-leaves no room for that (measured on the S corpus: all top-level comments with 100 characters
-each made the JSON-LD 9% of the thread pages; at M, five of 80 characters made the thread
-pages 1.32× Hugo's, 1.29× without JSON-LD). A comment page carries the
-comment itself, `parentItem` pointing at the comment it answers or at the thread.
+A thread page carries a `DiscussionForumPosting` whose `comment` is the whole tree, as Google's
+guidance for threaded forums asks: every comment a `Comment` with its `url` (its permalink),
+`author`, `datePublished`, the start of its `text` (TREE_TEXT characters: the page itself has
+the whole text) and its replies nested in its own `comment`. The tree is written out in one
+pass over the comments in pre-order, never by recursion, so a chain of any depth serialises.
+A comment page carries the comment itself, `parentItem` pointing at the comment it answers or
+at the thread.
 
 The JSON is escaped for a <script> element: `<`, `>` and `&` become `\\u003c`…, so no body can
 close the element (`</script>`) or open a comment (`<!--`), and U+2028/U+2029 are escaped too.
@@ -15,7 +15,6 @@ close the element (`</script>`) or open a comment (`<!--`), and U+2028/U+2029 ar
 from __future__ import annotations
 
 import json
-from itertools import islice
 from typing import Any, Callable
 
 from markupsafe import Markup
@@ -24,8 +23,7 @@ from .. import routes
 from ..times import iso
 from .views import CommentView, ThreadView, excerpt
 
-TOP_COMMENTS = 3      # top-level comments listed on the thread page (commentCount has all)
-TOP_TEXT = 60         # characters of each one's text
+TREE_TEXT = 60        # characters of each comment's text in the thread page's tree
 COMMENT_TEXT = 100    # characters of a comment's (or opening post's) text on its own page
 _ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
             0x2028: "\\u2028", 0x2029: "\\u2029"}
@@ -33,8 +31,7 @@ _ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
 
 def script_json(data: dict[str, Any]) -> Markup:
     """JSON safe to place between <script type="application/ld+json"> and </script>."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return Markup(text.translate(_ESCAPES))
+    return Markup(_dumps(data).translate(_ESCAPES))
 
 
 def _person(name: str | None) -> dict[str, str] | None:
@@ -56,15 +53,50 @@ def _comment(v: CommentView, url: str, chars: int) -> dict[str, Any]:
 
 def thread_data(view: ThreadView, url: str, permalink: Callable[[CommentView], str]
                 ) -> Markup:
-    """The thread page's DiscussionForumPosting; `permalink(v)` is a comment's URL."""
+    """The thread page's DiscussionForumPosting with every comment nested under the one it
+    answers; `permalink(v)` is a comment's URL."""
     t = view.t
-    top = [dict(_comment(v, permalink(v), TOP_TEXT), commentCount=v.c.descendants)
-           for v in islice((v for v in view.comments if v.c.depth == 0), TOP_COMMENTS)]
-    return script_json(_clean({
+    head = _clean({
         "@context": "https://schema.org", "@type": "DiscussionForumPosting", "url": url,
         "headline": t.title, "author": _person(t.author),
         "datePublished": iso(t.created) or None, "text": excerpt(view.html, COMMENT_TEXT),
-        "sharedContent": view.url, "commentCount": view.count, "comment": top}))
+        "sharedContent": view.url, "commentCount": view.count})
+    text = _dumps(head)
+    if view.comments:
+        text = text[:-1] + ',"comment":' + _tree(view.comments, permalink) + "}"
+    return Markup(text.translate(_ESCAPES))
+
+
+def _tree(comments: list[CommentView], permalink: Callable[[CommentView], str]) -> str:
+    """The comments (pre-order, each after its parent) as a JSON array of nested Comments.
+
+    Each object is left open while its replies follow (`..."comment":[`) and closed when the
+    walk comes back above its depth: the nesting is a count, not a call stack."""
+    parts = ["["]
+    open_depths: list[int] = []      # depths of the comments whose reply lists are open
+    first = True                     # nothing yet in the innermost open list
+    for v in comments:
+        depth = v.c.depth
+        while open_depths and open_depths[-1] >= depth:
+            open_depths.pop()
+            parts.append("]}")
+            first = False
+        if not first:
+            parts.append(",")
+        fields = _dumps(_comment(v, permalink(v), TREE_TEXT))
+        if v.c.children:
+            parts.append(fields[:-1] + ',"comment":[')
+            open_depths.append(depth)
+            first = True
+        else:
+            parts.append(fields)
+            first = False
+    parts.append("]}" * len(open_depths) + "]")
+    return "".join(parts)
+
+
+def _dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def comment_data(view: ThreadView, v: CommentView, url: str, parent_url: str) -> Markup:
