@@ -114,8 +114,12 @@ def test_wheel_installed_in_a_fresh_venv_runs_init_and_build(dist, tmp_path):
     out = tmp_path / "archive" / "output"
     assert (out / "static" / "style.css").is_file()  # the theme came from the wheel
     assert check_links(out) == []
+    # installed from a wheel file, which the Pages runner cannot reach: init puts that wheel
+    # into the archive and the workflow installs it
+    wheel = f"vendor/{dist['wheel'].name}"
     workflow = (tmp_path / "archive" / ".github/workflows/pages.yml").read_text(encoding="utf-8")
-    assert f'pip install "threadpress=={__version__}"' in workflow
+    assert f"pip install ./{wheel}" in workflow
+    assert (tmp_path / "archive" / wheel).read_bytes() == dist["wheel"].read_bytes()
 
 
 def _location(module: str) -> str:

@@ -156,17 +156,19 @@ threadpress's source (linked from https://pypi.org/project/threadpress/)
 def _init(args: argparse.Namespace) -> int:
     from .pseudonyms import make_secret, secret_path
     from .scaffold import WORKFLOW, create_site
+    from .scaffold.install import how_installed, plan
 
-    for path in create_site(Path(args.dir), force=args.force):
+    # The workflow installs threadpress the way this one was installed (its PEP 610 record):
+    # the same version from PyPI, the same commit from git, or a wheel of it put in vendor/.
+    record, record_file = how_installed(__version__)
+    install = plan(record, __version__, record_file)
+    for path in create_site(Path(args.dir), force=args.force, install=install):
         print(path)
     secret = secret_path(Path(args.dir))
     if not secret.exists():   # never replaced, even with --force: pseudonyms would change
         make_secret(Path(args.dir))
         print(secret)
-    if not re.fullmatch(r"\d+(\.\d+)*", __version__):  # a dev or local build
-        print(f"note: threadpress {__version__} is not a release, so the pin in {WORKFLOW} "
-              "will not install; follow the development branch instead "
-              "(docs/getting-started.md, Variations)", file=sys.stderr)
+    print(f"{WORKFLOW} installs {install.says}", file=sys.stderr)
     where = "" if args.dir == "." else f"cd {shlex.quote(args.dir)} && "
     print(f"a new archive site; build it with: {where}threadpress build", file=sys.stderr)
     return 0
