@@ -36,6 +36,10 @@ run `threadpress COMMAND --help` for a command's options""",
   threadpress import github issue.json comments.json  # one issue: combined into one thread
   threadpress import mbox list.mbox --skip-from 'jira@|git@|jenkins' -v
 see docs/import.md for how to save each source's payload""",
+    "redact": """examples:
+  threadpress redact                 # apply ./redactions.yaml to content/ and content/_imports/
+  threadpress redact my-archive && git -C my-archive commit -am "Takedown"
+the text stays in git history: docs/archive-care.md says how to rewrite it""",
 }
 
 
@@ -133,6 +137,16 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("-v", "--verbose", action="store_true",
                      help="list every file written (on standard output), not only the summary")
     imp.set_defaults(run=_import)
+
+    red = sub.add_parser(
+        "redact", help="apply redactions.yaml to the thread files and import records themselves",
+        description="Remove what SITE/redactions.yaml names from the files under SITE/content "
+        "(thread files and the import records in content/_imports/), in place: a removed "
+        "comment keeps its id and place and loses its words and author; a removed thread keeps "
+        "only its addresses. The build's pages stay the same; a re-import brings nothing back. "
+        "Running it again changes nothing.", epilog=EXAMPLES["redact"], formatter_class=_Help)
+    red.add_argument("site", nargs="?", default=".", help="the site folder (default: .)")
+    red.set_defaults(run=_redact)
     return p
 
 
@@ -238,10 +252,21 @@ def _serve(args: argparse.Namespace) -> int:
     return serve_site(Path(args.site), port=args.port, bind=args.bind)
 
 
+def _redact(args: argparse.Namespace) -> int:
+    from .redact_files import redact_site
+
+    outcome = redact_site(Path(args.site))
+    report(outcome.diagnostics)
+    print(outcome.summary())
+    return 1 if outcome.errors else 0
+
+
 def _import(args: argparse.Namespace) -> int:
     from .importers.common import import_threads
     from .importers.dumps import DUMPS, run_dump
+    from .redact_files import for_import
 
+    for_import(Path(args.output))  # a malformed redactions.yaml: one error, before any input
     if args.source in DUMPS:
         summary = run_dump(args.source, args.inputs, Path(args.output), args.format,
                            since=args.since, until=args.until, subreddits=args.subreddit)

@@ -6,6 +6,12 @@ rendered: a removed comment keeps its id (its place and anchor) and loses its te
 link and extras; quoted copies of its text in the thread's other comments become
 "[removed]"; a removed author's name is replaced in every text of the thread. A thread that is
 removed (by name, or because its author is) is rendered as a short notice (render/pages.py).
+
+`threadpress redact` (redact_files.py) makes the same removals in the thread files and import
+records themselves, decided by the same functions (`thread_removal`, `comment_removal`,
+`text_change`), and marks what it took down with `removed: <reason>` (an extra, MARK): a file
+so marked builds as removed with or without its entry, since the author's name it was matched
+by is gone from it.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from .parse import locate, parse
 
 REDACTIONS_NAME = "redactions.yaml"
 REMOVED = "[removed]"
+MARK = "removed"      # the extra `threadpress redact` writes on a comment or thread it took down
 QUOTE_MIN = 12        # shorter lines of a removed comment are too common to scrub elsewhere
 _SECTIONS = {"comments": ("thread", "id", "reason"), "threads": ("thread", "reason"),
              "authors": ("name", "reason")}
@@ -47,14 +54,21 @@ class Redactions:
 
     def thread_reason(self, thread: Thread) -> str | None:
         """Why the whole thread is removed, or None when it is not."""
-        for key in (thread.slug, thread.id):
+        return self.thread_reason_of(thread.slug, thread.id, thread.author)
+
+    def thread_reason_of(self, slug: str, tid: str, author: str | None) -> str | None:
+        """thread_reason for a thread known by its slug, id and author (a file not loaded)."""
+        for key in (slug, tid):
             if key in self.threads:
                 return self.threads[key]
-        return self.authors.get(thread.author) if thread.author else None
+        return self.authors.get(author) if author else None
 
     def comment_reasons(self, thread: Thread) -> dict[str, str]:
         """The thread's comments named by id (by its slug or by its id)."""
-        return {**self.comments.get(thread.id, {}), **self.comments.get(thread.slug, {})}
+        return self.comment_reasons_of(thread.slug, thread.id)
+
+    def comment_reasons_of(self, slug: str, tid: str) -> dict[str, str]:
+        return {**self.comments.get(tid, {}), **self.comments.get(slug, {})}
 
     @cached_property
     def names(self) -> re.Pattern | None:
@@ -189,11 +203,10 @@ def missing_comments(thread: Thread, red: Redactions) -> list[Diagnostic]:
 
 
 def apply(thread: Thread, red: Redactions) -> list[Diagnostic]:
-    """Remove from one thread, in place, what the redactions name (see the module's doc);
-    returns warnings for comment entries that name no comment of the thread."""
-    if not red:
-        return []
-    reason = red.thread_reason(thread)
+    """Remove from one thread, in place, what the redactions name, and what its file marks as
+    removed (see the module's doc); returns warnings for comment entries that name no comment
+    of the thread."""
+    reason = thread_removal(red, thread.slug, thread.id, thread.author, thread.extra)
     if reason is not None:
         thread.removed = reason
         return []
@@ -201,22 +214,49 @@ def apply(thread: Thread, red: Redactions) -> list[Diagnostic]:
     missing = missing_comments(thread, red)
     gone: list[str] = []
     for c in thread.comments:
-        why = by_id.get(c.id)
-        if why is None and c.author is not None:
-            why = red.authors.get(c.author)
+        why = comment_removal(red, by_id, c.id, c.author, c.extra)
         if why is not None:
             if c.body:
                 gone.append(c.body)
             remove_comment(c, why)
-    scrub = _quote_scrubber(gone)
-    if red.names is not None:
-        names = red.names
-        scrub = _chain(scrub, lambda s: names.sub(REMOVED, s))
+    scrub = text_change(red, gone)
     if scrub is not None:
         rewrite_texts(thread, scrub)
     if red.authors:
         drop_urls(thread, red.authors)
     return missing
+
+
+def marked(extra: dict[str, Any]) -> str | None:
+    """The reason a `removed:` mark in a file gives (`true`: none), or None when unmarked."""
+    value = extra.get(MARK)
+    return "" if value is True else value if isinstance(value, str) else None
+
+
+def thread_removal(red: Redactions, slug: str, tid: str, author: str | None,
+                   extra: dict[str, Any]) -> str | None:
+    """Why a whole thread is removed (an entry first, then its file's mark), or None."""
+    reason = red.thread_reason_of(slug, tid, author)
+    return marked(extra) if reason is None else reason
+
+
+def comment_removal(red: Redactions, by_id: dict[str, str], cid: str, author: str | None,
+                    extra: dict[str, Any]) -> str | None:
+    """Why one comment is removed — named by id, by its author, or marked — or None."""
+    why = by_id.get(cid)
+    if why is None and author is not None:
+        why = red.authors.get(author)
+    return marked(extra) if why is None else why
+
+
+def text_change(red: Redactions, gone: list[str]) -> Callable[[str], str] | None:
+    """The change to every other text of a thread: quoted copies of the removed comments'
+    bodies (`gone`) and removed authors' names become "[removed]"; None when nothing would."""
+    scrub = _quote_scrubber(gone)
+    if red.names is not None:
+        names = red.names
+        scrub = _chain(scrub, lambda s: names.sub(REMOVED, s))
+    return scrub
 
 
 def drop_urls(thread: Thread, names: set[str] | dict[str, Any]) -> None:
@@ -252,15 +292,15 @@ def rewrite_texts(thread: Thread, change: Callable[[str], str]) -> None:
     """Apply a text change to every text of a thread a reader sees: title, bodies, extras."""
     thread.title = change(thread.title)
     thread.body = change(thread.body)
-    thread.extra = _extra(thread.extra, change)
+    thread.extra = rewrite_extra(thread.extra, change)
     for c in thread.comments:
         if c.body:
             c.body = change(c.body)
         if c.extra:
-            c.extra = _extra(c.extra, change)
+            c.extra = rewrite_extra(c.extra, change)
 
 
-def _extra(extra: dict[str, Any], change: Callable[[str], str]) -> dict[str, Any]:
+def rewrite_extra(extra: dict[str, Any], change: Callable[[str], str]) -> dict[str, Any]:
     """Extras are any source's data (mentions, poll options…): changed as their JSON text, a
     flat pass with no walk over their nesting; dropped when the change breaks the JSON."""
     if not extra:

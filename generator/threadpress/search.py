@@ -81,6 +81,10 @@ def documents(thread: Thread, language: str) -> Iterator[tuple[str, str]]:
 
     known = thread.positions.__contains__
     base = routes.slug_dir(thread.slug)
+    if thread.removed is not None:   # taken down (redactions.yaml): not a word of it is found
+        yield (f"{base}{routes.search_part(0)}", f'<!doctype html><html lang="{escape(language)}">'
+               '<head><meta charset="utf-8"></head><body></body></html>\n')
+        return
     head = (f'<!doctype html><html lang="{escape(language)}"><head><meta charset="utf-8">'
             f'<meta data-pagefind-meta="title[content]" content="{escape(thread.title)}">')
     tags = "".join(f'<meta data-pagefind-filter="tag[content]" content="{escape(t)}">'

@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import Diagnostic, ThreadpressError
 from ..load import SUFFIXES, display_path, load_bytes
 from ..parse import parse
+from ..redact_files import for_import
 from .common import dump, parse_json, safe_name, tidy
 from .threeway import Counts, merge3, upstream_view
 
@@ -46,12 +47,15 @@ def plan(out_dir: Path, source: str, tid: str, thread: dict, fmt: str, origin: s
     local_path = target if target in existing else (existing[0] if existing else None)
     if local_path is None:
         upstream = upstream_view(None, thread)  # gives a thread without comments its `[]`
+        _takedown(out_dir, target, upstream)
         merged, status = upstream, "new"
     else:
         base = read_record(record)
         upstream = upstream_view(base, thread)
         local = read_local(local_path)
+        _takedown(out_dir, target, upstream, local)
         merged, counts = merge3(base, local, upstream)
+        _takedown(out_dir, target, merged, local)   # a local edit may hold removed text too
         status = _status(counts, merged == local and local_path == target)
     # tidy: a file may hold an escaped lone surrogate, and no file can be written with one
     text = None if status == "unchanged" else dump(tidy(merged), fmt)
@@ -59,6 +63,15 @@ def plan(out_dir: Path, source: str, tid: str, thread: dict, fmt: str, origin: s
         check_output(text, target, merged, origin)
     stale = [p for p in existing if p != target]
     return Plan(target, text, record, record_text(source, upstream, origin), status, stale)
+
+
+def _takedown(out_dir: Path, target: Path, doc: dict, local: dict | None = None) -> None:
+    """The site's redactions.yaml applied, in place, to what the import writes (the thread
+    file and the record), so that a re-import never brings back what `threadpress redact`
+    removed: the record's base and the file agree, and so does the payload, once redacted."""
+    takedowns = for_import(Path(out_dir))
+    if takedowns is not None:
+        takedowns.apply(doc, target, local)
 
 
 def _status(counts: Counts, same: bool) -> str:
