@@ -335,7 +335,7 @@ def test_bad_input_is_a_located_message_and_exit_1(tmp_path, capsys):
     (site / "redactions.yaml").write_text("comments:\n  - {thread: plain, id: '2'}\n")
     assert main(["redact", str(site)]) == 1
     out, err = capsys.readouterr()
-    assert [parse_diagnostic(e)["path"].endswith("bad.yaml") for e in err.splitlines()[:1]] == [True]
+    assert parse_diagnostic(err.splitlines()[0])["path"].endswith("bad.yaml")
     assert "bad.yaml: error: not redacted" in err
     assert out.startswith("redacted 1 comment and 1 other text (quotes, names, links) in 1 of "
                           "2 thread files")
@@ -358,6 +358,21 @@ def test_the_command_line(tmp_path):
     assert (again.returncode, again.stdout.split(":")[0]) == (0, "nothing to redact")
     helped = run("redact", "--help")
     assert "threadpress redact my-archive" in helped.stdout and "git history" in helped.stdout
+    # a re-import from the site folder, into the default `-o content`: nothing comes back
+    before = _tree(site / "content")
+    imported = subprocess.run([sys.executable, "-m", "threadpress", "import", "hn", str(HN), "-v"],
+                              capture_output=True, text=True, env=python_env(), timeout=120,
+                              cwd=site)
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.split(": ")[-1].strip() == "unchanged"
+    assert _tree(site / "content") == before
+    (site / "redactions.yaml").write_text("authors: [{name: [x]}]\n", encoding="utf-8")
+    broken = subprocess.run([sys.executable, "-m", "threadpress", "import", "hn", str(HN)],
+                            capture_output=True, text=True, env=python_env(), timeout=120,
+                            cwd=site)
+    assert broken.returncode == 1 and "Traceback" not in broken.stderr
+    [d] = [parse_diagnostic(line) for line in broken.stderr.splitlines()]
+    assert (d["path"], d["field"]) == ("redactions.yaml", "authors[0].name")
 
 
 def _red(text: str) -> redactions.Redactions:

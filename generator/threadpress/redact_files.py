@@ -395,8 +395,8 @@ class ImportTakedowns:
         `target` will be: by its slug (the local file's `slug:` when it sets one) and id."""
         slug = (local or {}).get("slug") or doc.get("slug")
         if not isinstance(slug, str):
-            slug = PurePosixPath(target.relative_to(self.content).as_posix()).with_suffix("")
-            slug = slug.as_posix()
+            rel = Path(os.path.abspath(target)).relative_to(self.content)
+            slug = PurePosixPath(rel.as_posix()).with_suffix("").as_posix()
         redact_doc(doc, slug.strip("/"), target.stem, self.red)
         return doc
 
@@ -415,11 +415,13 @@ def for_import(out_dir: Path) -> ImportTakedowns | None:
     path = content.parent / redactions.REDACTIONS_NAME
     try:
         st = path.stat()
-        key: tuple = (str(path), st.st_mtime_ns, st.st_size, st.st_ino)
+        key: tuple = (str(path), st.st_mtime_ns, st.st_size, st.st_ino, os.getcwd())
     except OSError:
         return None
     if key not in _CACHE:
-        red = redactions.load_redactions(content.parent)
+        shown = os.path.relpath(content.parent)   # messages name it as the user would
+        red = redactions.load_redactions(content.parent if shown.startswith("..") else
+                                         Path(shown))
         _CACHE.clear()
         _CACHE[key] = ImportTakedowns(red, content) if red else None
     return _CACHE[key]
