@@ -38,8 +38,8 @@ def test_real_topic_every_post_with_its_parent():
 def test_real_topic_states_scores_avatars():
     [thread] = discourse.convert(real_payload(), "topic.json")
     by_id = {c["id"]: c for c in thread["comments"]}
-    assert by_id["2"]["moderator_action"] is True
-    assert "moderator_action" not in by_id["3"] and "moderator_action" not in by_id["14"]
+    assert by_id["2"]["action"] is True  # "This topic is now pinned": an action line
+    assert "action" not in by_id["3"] and "action" not in by_id["14"]
     assert by_id["3"]["score"] == 5  # old schema: likes from actions_summary
     assert by_id["14"]["avatar"].startswith("https://www.gravatar.com/avatar/")
     assert "s=90" in by_id["14"]["avatar"]
@@ -67,7 +67,7 @@ def test_modern_topic():
     assert "parent" not in c["6"]  # reply to post 1 = top level
     assert c["9"]["parent"] == "7"  # parent absent from the payload: kept, an orphan
     assert c["4"]["deleted"] is True and c["6"]["dead"] is True
-    assert c["5"]["moderator_action"] is True and c["5"]["action_code"] == "closed.enabled"
+    assert c["5"]["action"] is True and c["5"]["action_code"] == "closed.enabled"
     assert c["3"]["url"] == "https://forum.example.org/t/caching-strategies/4242/3"
     assert c["2"]["avatar"] == "https://forum.example.org/user_avatar/forum.example.org/bob/90/2_2.png"
     assert c["10"]["avatar"] == "https://cdn.example.net/a/90.png"

@@ -68,7 +68,7 @@ def test_stories_polls_jobs_dead_and_deleted(tmp_path):
     by = {c["id"]: c for c in t1["comments"]}
     assert by["21"]["deleted"] is True and "author" not in by["21"]
     poll = thread_file(site, 10)
-    assert [o["text"] for o in poll["poll_options"]] == ["Yes", "No"]
+    assert [(o["text"], o["votes"]) for o in poll["poll"]["options"]] == [("Yes", 5), ("No", 2)]
     assert shape(poll) == [("11", None)] and poll["comments"][0]["dead"] is True
     assert "body" not in poll["comments"][0]  # "[dead]" is a stand-in, not text
     assert thread_file(site, 20)["comments"] == []

@@ -174,7 +174,9 @@ def test_polls_post_fields():
     t = convert(POLLS)
     assert t["title"] == "Introducing Reddit Polls, An All-New Post Type" and "url" not in t
     assert t["points"] == 66707 and t["edited"] == "2020-03-24T23:10:24Z"
-    assert len(t["poll_options"]) == 6 and t["poll_options"][0] == {"text": "Hopeful", "vote_count": 1675}
+    options = t["poll"]["options"]
+    assert len(options) == 6 and options[0] == {"text": "Hopeful", "votes": 1675}
+    assert t["poll"]["total"] == 11249 and t["poll"]["ends"] == "2020-03-27T16:10:28Z"
     stubs = sum(1 for c in t["comments"] if "more_count" in c) + ("more_count" in t)
     assert stubs <= 222  # several stubs can sit on one parent
 

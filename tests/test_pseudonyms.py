@@ -108,7 +108,11 @@ def test_ci_without_the_secret_is_an_error_not_a_new_secret(site, monkeypatch, c
     assert not secret_path(site).exists()
 
 
-def test_init_makes_the_secret_once(tmp_path):
+def test_init_makes_the_secret_once(tmp_path, monkeypatch):
+    from threadpress.scaffold import install
+
+    # as if installed from an index: no wheel of the source folder to build (tests/test_init.py)
+    monkeypatch.setattr(install, "how_installed", lambda version: (None, ""))
     site = tmp_path / "a"
     assert main(["init", str(site)]) == 0
     secret = secret_path(site).read_bytes()

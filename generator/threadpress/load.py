@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable
 
 from . import routes, sitefs, tree
 from .errors import Diagnostic, Field, ThreadpressError
-from .model import FORMATS, SORTS, Comment, Thread
+from .model import FORMATS, SCORE_UNIT, SORTS, Comment, Thread
 from .parse import locate, parse
 from .times import EPOCH_MAX, EPOCH_MIN, ISO_TIME, to_time  # noqa: F401 (part of this API)
 
@@ -229,10 +229,30 @@ def _when(v: Any) -> str | None:
         f"expected a time (such as 2024-05-01T12:00:00Z), found {v!r}; not shown"
 
 
+def _unit(v: Any) -> str | None:
+    ok = isinstance(v, str) and SCORE_UNIT.fullmatch(v)
+    return None if ok else (f"expected what the score counts, a plain lower-case plural such as "
+                            f"likes, found {v!r}; shown as points")
+
+
+def _poll(v: Any) -> str | None:
+    """A poll: `options`, a list of {text, votes}; `total` votes and `ends` (a time) optional."""
+    options = v.get("options") if isinstance(v, dict) else None
+    if not isinstance(options, list) or not options or not all(
+            isinstance(o, dict) and isinstance(o.get("text"), str) for o in options):
+        return (f"expected a poll: a mapping whose `options` is a list of {{text, votes}}, "
+                f"found {_kind(v)}; not shown")
+    problems = [_count(o["votes"]) for o in options if "votes" in o]
+    problems += [_count(v["total"])] if "total" in v else []
+    problems += [_when(v["ends"])] if "ends" in v else []
+    return next((f"poll: {p}" for p in problems if p), None)
+
+
 # Extras the renderer reads (docs/format.md, "Extras the renderer reads"): a value it cannot
 # use is ignored there, and warned about here.
 _RENDERED_EXTRAS = {"archived": _when, "more_count": _count, "num_comments": _count,
-                    "continue_thread": _flag, "removed_upstream": _flag}
+                    "continue_thread": _flag, "removed_upstream": _flag,
+                    "score_unit": _unit, "poll": _poll, "action": _flag}
 
 
 @functools.lru_cache(maxsize=1024)

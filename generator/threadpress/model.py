@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,6 +12,9 @@ from .routes import slug_dir
 
 FORMATS = ("markdown", "gfm", "html", "text")
 SORTS = ("original", "oldest", "newest", "score")
+# what a thread's `points` and its comments' `score` count (the `score_unit` extra): a plain
+# lower-case plural noun, such as likes or reactions; points when not given
+SCORE_UNIT = re.compile(r"[a-z][a-z-]{0,23}")
 
 
 @dataclass
@@ -107,6 +111,7 @@ class Summary:
     author: str | None = None
     created: datetime | None = None
     points: int | None = None
+    score_unit: str = "points"    # what `points` counts (render.views.score_unit)
     tags: tuple[str, ...] = ()
     count: int = 0                # comments
     updated: datetime | None = None   # the newest comment's time (or the thread's)

@@ -120,6 +120,7 @@ class _Topic:
             tags=[t for t in tags if isinstance(t, str)] or None,
             format="html",
             body=op.get("cooked") or "",
+            score_unit="likes",  # Discourse counts likes: pages say "2 likes", nothing for none
             comments=comments,
         )
 
@@ -145,7 +146,8 @@ class _Topic:
             action_code=post.get("action_code"),
             answer=True if post.get("accepted_answer") else None,
             avatar=self.avatar(post.get("avatar_template")),
-            moderator_action=True if post.get("post_type") in ACTION_TYPES else None,
+            # shown as an action line ("— moderator: This topic is now pinned"), not a comment
+            action=True if post.get("post_type") in ACTION_TYPES else None,
         )
 
     def time(self, value: Any, what: str) -> str | None:

@@ -20,7 +20,10 @@ from .trace import payload as traced
 SITE = "https://news.ycombinator.com/item?id="
 API = "https://hn.algolia.com/api/v1/items/"
 STORY_TYPES = ("story", "ask", "poll", "job")
-PLACEHOLDERS = ("[dead]", "[deleted]", "[flagged]")  # Firebase stand-ins, not text anyone wrote
+PLACEHOLDERS = ("[dead]", "[deleted]", "[flagged]")  # stand-ins, not text anyone wrote
+# A flagged dead comment's text comes with this prefix (HN shows it before the text); the words
+# after it are the comment's own, and the prefix is a state, kept as `dead: true`.
+FLAGGED = "[flagged] "
 EXPECTED = ("not a Hacker News Algolia item or Firebase item list: expected an object with "
             "'children' or 'kids', or a list (or JSON Lines) of items with 'id'")
 
@@ -116,14 +119,28 @@ def _algolia_text(text: Any) -> Any:
 
 def _algolia_comment(item: dict, cid: str, parent: str, story_id: str) -> dict:
     """One Algolia child → a flat comment."""
-    text = _algolia_text(item.get("text"))
+    text, state = _own_text(_algolia_text(item.get("text")))
     gone = item.get("author") is None and not text  # Algolia nulls both for deleted comments
     return comment(id=cid, parent=None if parent == story_id else parent,
                    author=item.get("author"),
                    created=as_time(item.get("created_at_i") or item.get("created_at")),
                    score=item.get("points"), url=SITE + cid,
-                   deleted=bool(item.get("deleted")) or gone, dead=bool(item.get("dead")),
+                   deleted=bool(item.get("deleted")) or gone or state == "deleted",
+                   dead=bool(item.get("dead")) or state == "dead",
                    format="html", body=text or None)
+
+
+def _own_text(text: Any) -> tuple[Any, str | None]:
+    """A comment's text without HN's stand-ins, and the state they meant: `[dead]` or
+    `[flagged]` alone (no text kept) and the `[flagged] ` prefix → "dead"; `[deleted]` →
+    "deleted"."""
+    if not isinstance(text, str):
+        return text, None
+    if text in PLACEHOLDERS:
+        return None, "deleted" if text == "[deleted]" else "dead"
+    if text.startswith(FLAGGED):
+        return text[len(FLAGGED):].lstrip() or None, "dead"
+    return text, None
 
 
 def _story(item: dict, story_id: str, author: Any, created: Any, points: Any,
@@ -198,23 +215,28 @@ def _kids(by_id: dict[str, dict]) -> dict[str, list[str]]:
 
 def _firebase_comment(item: dict, cid: str, parent: str | None, story_id: str) -> dict:
     """One Firebase item → a flat comment."""
-    text = item.get("text")
-    if text in PLACEHOLDERS:
-        text = None
+    text, state = _own_text(item.get("text"))
     return comment(id=cid, parent=None if parent == story_id else parent,
                    author=item.get("by"), created=as_time(item.get("time")),
                    score=item.get("score"), url=SITE + cid,
-                   deleted=bool(item.get("deleted")), dead=bool(item.get("dead")),
+                   deleted=bool(item.get("deleted")) or state == "deleted",
+                   dead=bool(item.get("dead")) or state == "dead",
                    format="html", body=text)
 
 
 def _with_poll(out: dict, story: dict, by_id: dict[str, dict]) -> dict:
-    """Keep a poll's options (Firebase `parts`) as an extra, before the comments."""
+    """Keep a poll's options (Firebase `parts`: their text is HTML, their score the votes) as
+    the thread's `poll` (docs/format.md), before the comments."""
     parts = [by_id[str(p)] for p in story.get("parts") or [] if str(p) in by_id]
     if not parts:
         return out
     comments = out.pop("comments")
-    out["poll_options"] = [clean({"id": str(p["id"]), "text": p.get("text") or "",
-                                  "score": p.get("score")}) for p in parts]
+    out["poll"] = {"options": [clean({"id": str(p["id"]), "text": _plain(p.get("text")),
+                                      "votes": p.get("score")}) for p in parts]}
     out["comments"] = comments
     return out
+
+
+def _plain(text: Any) -> str:
+    """A poll option's HTML text as plain text, as pages show it."""
+    return html.unescape(re.sub(r"<[^>]*>", "", text)) if isinstance(text, str) else ""

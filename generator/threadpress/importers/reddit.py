@@ -6,7 +6,8 @@ import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from .common import as_time, bad_input, comment, http_get, kind_of, parse_json, thread
+from .common import (as_time, bad_input, clean, comment, http_get, kind_of, parse_json,
+                     thread)
 
 SITE = "https://www.reddit.com"
 GONE = ("[deleted]", "[removed]")
@@ -166,13 +167,23 @@ def to_thread(post: dict, comments: list[dict], more: dict, escaped: bool) -> di
         num_comments=post.get("num_comments"),
         deleted=True if selftext in GONE or post.get("author") in GONE else None,
         removed=True if selftext == "[removed]" else None,
-        poll_options=_poll(post.get("poll_data")),
+        poll=_poll(post.get("poll_data"), escaped),
         **more, comments=comments)
 
 
-def _poll(poll: Any) -> list[dict] | None:
-    """A poll post's options and their vote counts."""
-    if not isinstance(poll, dict) or not poll.get("options"):
+def _poll(poll: Any, escaped: bool) -> dict | None:
+    """A poll post's `poll_data` → the thread's `poll` (docs/format.md): options with their
+    votes, the total and when voting ends (Reddit gives it in milliseconds)."""
+    if not isinstance(poll, dict) or not isinstance(poll.get("options"), list) \
+            or not poll["options"]:
         return None
-    return [{k: o[k] for k in ("text", "vote_count") if o.get(k) is not None}
-            for o in poll["options"]]
+    ends = poll.get("voting_end_timestamp")
+    return clean({
+        "options": [clean({"text": unescape(o["text"], escaped)
+                           if isinstance(o.get("text"), str) else "",
+                           "votes": o.get("vote_count")})
+                    for o in poll["options"] if isinstance(o, dict)],
+        "total": poll.get("total_vote_count"),
+        "ends": as_time(ends // 1000) if isinstance(ends, int) and not isinstance(ends, bool)
+        else None,
+    })

@@ -54,6 +54,7 @@ class Renderer:
         self.env.filters["permalink"] = self.permalink
         self.env.filters["quotemarks"] = quote_marks
         self.env.filters["tag_href"] = lambda tag: routes.term_href(routes.TAGS, tag)
+        self.env.filters["score"] = views.score_text   # {{ n|score(thread.score_unit) }}
         self.env.globals.update(site=config, version=__version__)
         self._macro = None
         self._excerpt = None

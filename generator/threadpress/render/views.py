@@ -15,7 +15,7 @@ from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup
 
-from .. import crosslinks, routes
+from .. import crosslinks, model, routes
 from ..anchors import anchor
 from ..crosslinks import Archive
 from ..model import Comment, Summary, Thread
@@ -50,6 +50,58 @@ class Gaps:
     removed_upstream: bool = False
 
 
+SCORE_UNIT = "points"   # what `points` and `score` count, unless `score_unit` says
+
+
+def score_unit(extra: dict) -> str:
+    """What the thread's `points` and its comments' `score` count (the `score_unit` extra an
+    importer writes: likes on Discourse, reactions on GitHub), else points."""
+    unit = extra.get("score_unit")
+    return unit if isinstance(unit, str) and model.SCORE_UNIT.fullmatch(unit) else SCORE_UNIT
+
+
+def score_text(n: int | None, unit: str = SCORE_UNIT) -> str:
+    """`12 points`, `1 like`; "" when there is nothing to show: no score, or no likes (a
+    count of likes or reactions is shown, as those sites show it, only when there are some)."""
+    if n is None or (n == 0 and unit != SCORE_UNIT):
+        return ""
+    one = unit[:-1] if unit.endswith("s") else unit
+    return f"{n} {one if n == 1 else unit}"
+
+
+@dataclass(frozen=True)
+class PollOption:
+    text: str
+    votes: int | None = None
+
+
+@dataclass(frozen=True)
+class Poll:
+    """A poll's options as the source counted them (the thread's `poll` extra)."""
+
+    options: tuple[PollOption, ...]
+    total: int | None = None          # votes in all, when the source says
+    ends: datetime | None = None      # when voting ends (or ended)
+
+
+def _count_or_none(v: object) -> int | None:
+    return v if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else None
+
+
+def poll(extra: dict) -> Poll | None:
+    """The `poll` extra, or None when there is none or it is not of the documented shape
+    (load.py warns about that)."""
+    p = extra.get("poll")
+    options = p.get("options") if isinstance(p, dict) else None
+    if not isinstance(options, list) or not options or not all(
+            isinstance(o, dict) and isinstance(o.get("text"), str) for o in options):
+        return None
+    ends = p.get("ends")
+    return Poll(tuple(PollOption(o["text"], _count_or_none(o.get("votes"))) for o in options),
+                _count_or_none(p.get("total")),
+                to_time(ends) if isinstance(ends, (str, datetime)) else None)
+
+
 def gaps(extra: dict) -> Gaps | None:
     """The gaps an extras mapping records, or None when there are none (the usual case)."""
     more = extra.get("more_count")
@@ -77,6 +129,8 @@ class CommentView:
     closing_after: tuple = ()     # the same after the last comment (last one only)
     origin_url: str | None = None  # the comment on the original site, when known
     gaps: Gaps | None = None       # what the archive lacks here (replies not archived, removal)
+    action: bool = False           # a moderator's or the site's action ("This topic is now
+                                   # pinned"), shown as an action line, not as a comment
 
     @property
     def id(self) -> str:
@@ -107,6 +161,8 @@ class ThreadView:
     mailing_list: str | None = None  # the list a mail thread came through (no `source`)
     gaps: Gaps | None = None      # top-level comments the archive does not have
     archived_href: str | None = None   # `url` as a link to its archived copy, from the thread page
+    score_unit: str = SCORE_UNIT  # what `points` and comments' `score` count (see score_text)
+    poll: Poll | None = None      # a poll's options and votes (the `poll` extra)
 
     @property
     def slug(self) -> str:
@@ -175,7 +231,8 @@ def thread_view(thread: Thread, remote_images: bool = False, archive: Archive | 
                       domain=domain(url), comments=[], count=len(thread.comments),
                       archived=to_time(archived) if isinstance(archived, (str, datetime)) else None,
                       gaps=gaps(thread.extra), total=_total(thread),
-                      mailing_list=_text_extra(thread, "mailing_list"))
+                      mailing_list=_text_extra(thread, "mailing_list"),
+                      score_unit=score_unit(thread.extra), poll=poll(thread.extra))
     on_hn = domain(view.source) == "news.ycombinator.com"
     known = thread.positions.__contains__
     quoted: dict[str, list[str]] = {}
@@ -207,6 +264,7 @@ def thread_view(thread: Thread, remote_images: bool = False, archive: Archive | 
             replies=[refs[thread.positions[k]] for k in c.children],
             origin_url=origin_url(c, on_hn),
             gaps=gaps(c.extra) if c.extra else None,
+            action=c.extra.get("action") is True,
         ))
     for target, sources in quoted.items():
         views[thread.positions[target]].quoted_by = [refs[thread.positions[s]] for s in sources]
@@ -252,7 +310,8 @@ def summary(thread: Thread) -> Summary:
     return Summary(
         slug=thread.slug, file=thread.path, id=thread.id, title=thread.title, url=url,
         source=safe_url(thread.source), domain=domain(url), author=thread.author,
-        created=thread.created, points=thread.points, tags=tuple(thread.tags),
+        created=thread.created, points=thread.points, score_unit=score_unit(thread.extra),
+        tags=tuple(thread.tags),
         count=len(thread.comments), updated=max(times + ([thread.created] if thread.created else []),
                                                 default=None),
         aliases=tuple(thread.aliases))
