@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
+import yaml
 
 from dom import Element, parse_file
 from threadpress.anchors import anchor, encode_id
@@ -413,3 +414,26 @@ def test_parallel_build_matches_serial_build(tmp_path):
     assert build_site(site, output=tmp_path / "pool", quiet=True, jobs=2) == 0
     serial, pool = _tree_bytes(tmp_path / "serial"), _tree_bytes(tmp_path / "pool")
     assert len(serial) > 2400 and serial == pool
+
+
+@pytest.mark.parametrize("n", [1, 3, 4, 22])
+def test_a_few_replies_are_listed_and_many_are_counted_and_folded(tmp_path, n):
+    """The default theme's replies line: up to three ids in a line; beyond that the count,
+    with the ids folded under it (a <details>, no JavaScript), each still linking its reply."""
+    comments = [{"id": "p", "author": "a", "body": "parent"}] + [
+        {"id": f"r{i}", "parent": "p", "author": "b", "body": "reply"} for i in range(n)]
+    site = make_site(tmp_path, {"t.yaml": yaml.safe_dump({"title": "T", "comments": comments})})
+    assert build_site(site, quiet=True) == 0
+    doc = parse_file(site / "output" / "t" / "index.html")
+    refs = doc.find("article", id=anchor("p")).find("footer", cls="refs")
+    expected = [f"#{anchor(f'r{i}')}" for i in range(n)]
+    folded = refs.find("details", cls="replies")
+    if n <= 3:
+        assert folded is None
+        line = refs.find("span", cls="replies")
+        assert [a.attrs["href"] for a in line.find_all("a")] == expected
+        assert [a.text for a in line.find_all("a")] == [f">>r{i}" for i in range(n)]
+    else:
+        assert refs.find("span", cls="replies") is None and "open" not in folded.attrs
+        assert folded.find("summary").text == f"{n} replies"
+        assert [a.attrs["href"] for a in folded.find_all("a")] == expected
