@@ -62,7 +62,7 @@ def test_thread_page_is_a_discussion_with_its_comment_tree(out):
     # replies nested under the comment they answer, each with its own permalink
     (reply,), (gone,) = tops[0]["comment"], tops[1]["comment"]
     assert (reply["@type"], reply["url"], reply["author"]["name"]) == ("Comment", url("c2"), "carol")
-    assert reply["text"].startswith("A reply long") and len(reply["text"]) <= 60
+    assert reply["text"].startswith("A reply long") and len(reply["text"]) <= 20
     assert "comment" not in reply
     assert gone["url"] == url("c4") and "author" not in gone   # deleted: names nobody
 

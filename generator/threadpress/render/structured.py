@@ -23,7 +23,7 @@ from .. import routes
 from ..times import iso
 from .views import CommentView, ThreadView, excerpt
 
-TREE_TEXT = 60        # characters of each comment's text in the thread page's tree
+TREE_TEXT = 20        # characters of each comment's text in the thread page's tree (its budget: docs/themes.md)
 COMMENT_TEXT = 100    # characters of a comment's (or opening post's) text on its own page
 _ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
             0x2028: "\\u2028", 0x2029: "\\u2029"}
