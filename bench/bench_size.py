@@ -4,7 +4,7 @@
 
 Builds CORPUS/canonical with each setting (the default; `comment_pages: false`; a short
 `context_depth`) and prints the bytes of each part of the output (thread pages, comment pages,
-thread.json, the rest), bytes per comment, and the ratios the lean-output issue sets targets
+thread.json, the rest), bytes per comment, the JSON-LD's share of the thread pages, and the ratios the lean-output issue sets targets
 for: thread pages against Hugo's thread pages for the same threads, and the whole output
 against Hugo's whole output. Sizes are apparent sizes (the sum of file lengths), as GitHub Pages
 counts them. Hugo's side is built when `hugo` is on the PATH.
@@ -19,6 +19,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from bench_discover import json_ld_bytes
 
 SETTINGS = {"default": "", "no comment pages": "comment_pages: false\n",
             "context_depth: 5": "context_depth: 5\n"}
@@ -74,9 +76,13 @@ def main() -> None:
             line = "  ".join(f"{k} {v / 1e6:7.1f} MB" for k, v in sizes.items())
             print(f"{name:<18} {line}   all {total / 1e6:7.1f} MB = {total / comments:6.0f} "
                   "bytes/comment")
+            ld = json_ld_bytes(site / "output")[0]
+            print(f"{'':<18} JSON-LD in thread pages {ld / 1e6:.1f} MB = {ld / comments:.0f} "
+                  "bytes/comment")
             if hugo_all:
                 print(f"{'':<18} thread pages {sizes['thread pages'] / hugo_pages:.2f}x Hugo's "
-                      f"thread pages; all {total / hugo_all:.2f}x Hugo's whole output")
+                      f"thread pages ({(sizes['thread pages'] - ld) / hugo_pages:.2f}x without "
+                      f"the JSON-LD); all {total / hugo_all:.2f}x Hugo's whole output")
 
 
 if __name__ == "__main__":
