@@ -29,6 +29,11 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
+# How long a wait on a condition may last (ms). A wait ends as soon as its condition holds, so
+# this bounds only a failing test: generous, because two cores are shared by many test runs and
+# Pagefind's index (fetched shards, WebAssembly) is slow to load on a busy machine.
+WAIT = 30_000
+
 THEMES = sorted(p.name for p in (REPO / "themes").iterdir() if (p / "templates").is_dir())
 EXAMPLE = REPO / "content"
 
@@ -276,7 +281,7 @@ def new_page(browser):
     def make(**options):
         options.setdefault("viewport", {"width": 1280, "height": 800})
         ctx = browser.new_context(**options)
-        ctx.set_default_timeout(5000)
+        ctx.set_default_timeout(WAIT)
         contexts.append(ctx)
         return ctx.new_page()
 
@@ -326,7 +331,7 @@ def assert_shown(page, anchor_id: str, other: str | None = None) -> dict:
                        const r = el.getBoundingClientRect(), y = scrollY;
                        const stable = window.__lastScrollY === y; window.__lastScrollY = y;
                        return stable && r.height > 0 && r.top >= 0 && r.top < innerHeight; }""",
-            arg=anchor_id, timeout=3000)
+            arg=anchor_id, timeout=WAIT)
         except Exception:
             pass  # the assertions below say what is wrong
     s = target_state(page, anchor_id, other)
@@ -339,6 +344,37 @@ def assert_shown(page, anchor_id: str, other: str | None = None) -> dict:
     assert s["bg"] != s["otherBg"], \
         f"{where} is not highlighted: background {s['bg']} is the same as #{s['other']}'s"
     return s
+
+
+# Pagefind's results have settled: its message gives the count ("1 result for …", not
+# "Searching for …"), no result is a loading placeholder any more, and two polls in a row see
+# the same results (and, when `n` is given, n of them).
+SETTLED_JS = """n => {
+  const box = document.getElementById('search');
+  const message = box && box.querySelector('.pagefind-ui__message');
+  const results = box ? [...box.querySelectorAll('.pagefind-ui__result')] : [];
+  const done = !!message && /^\\d+ results? for /.test(message.textContent.trim())
+    && !box.querySelector('.pagefind-ui__loading');
+  const seen = done ? [message.textContent, ...results.map(r => r.textContent)].join('\\n') : null;
+  const steady = seen !== null && window.__searchSeen === seen;
+  window.__searchSeen = seen;
+  return steady && (n === null || results.length === n);
+}"""
+
+
+def settled_results(page, n: int | None = None):
+    """The search page's results (a locator) once Pagefind has finished showing them (`n` of
+    them, if given); fails with what the page shows if they do not settle within WAIT."""
+    try:
+        page.wait_for_function(SETTLED_JS, arg=n, polling=100, timeout=WAIT)
+    except Exception:
+        shown = page.evaluate("""() => { const m = document.querySelector('.pagefind-ui__message');
+            return [m && m.textContent, document.querySelectorAll('.pagefind-ui__result').length,
+                    document.querySelectorAll('#search .pagefind-ui__loading').length]; }""")
+        raise AssertionError(f"search results did not settle{f' on {n}' if n is not None else ''}"
+                             f" within {WAIT} ms on {page.url}: message, results, loading = "
+                             f"{shown}") from None
+    return page.locator("#search .pagefind-ui__result")
 
 
 def thread_data(site: Site, path: str) -> dict:

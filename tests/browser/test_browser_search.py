@@ -10,7 +10,9 @@ import json
 from urllib.parse import urlsplit
 
 import pytest
-from browser_support import LOREM, anchor, assert_shown, build, write_site
+from playwright.sync_api import expect
+
+from browser_support import LOREM, WAIT, anchor, assert_shown, build, settled_results, write_site
 
 pytestmark = pytest.mark.browser
 
@@ -68,8 +70,7 @@ def test_a_word_in_one_deep_comment_lands_on_that_comment(search_sites, new_page
     page.fill(".site-search input[name=q]", WORD)
     page.press(".site-search input[name=q]", "Enter")
     page.wait_for_url(f"{base}search/?q={WORD}")
-    results = page.locator(".pagefind-ui__result")
-    results.first.wait_for()
+    results = settled_results(page)
     assert results.count() == 1
     result = results.first
     assert result.locator(".pagefind-ui__result-title").first.inner_text().strip() == \
@@ -89,15 +90,39 @@ def test_a_word_in_one_deep_comment_lands_on_that_comment(search_sites, new_page
 def test_filters_by_tag_and_author(search_sites, new_page):
     page = new_page()
     page.goto(search_sites["root"] + "search/?q=archived")
-    page.locator(".pagefind-ui__result").first.wait_for()
-    assert page.locator(".pagefind-ui__result").count() == 2
-    names = page.locator(".pagefind-ui__filter-name").all_inner_texts()
-    assert sorted(n.strip().lower() for n in names) == ["author", "tag"]
+    assert settled_results(page).count() == 2
+    names = page.locator(".pagefind-ui__filter-name")
+    expect(names).to_have_count(2, timeout=WAIT)   # the filters load apart from the results
+    assert sorted(n.strip().lower() for n in names.all_inner_texts()) == ["author", "tag"]
     page.locator(".pagefind-ui__filter-name", has_text="tag").click()
     page.locator(".pagefind-ui__filter-label", has_text="other").click()
-    page.wait_for_function("document.querySelectorAll('.pagefind-ui__result').length == 1")
-    title = page.locator(".pagefind-ui__result-title").first.inner_text().strip()
+    [result] = settled_results(page, 1).all()
+    title = result.locator(".pagefind-ui__result-title").first.inner_text().strip()
     assert title == "Another thread"
+
+
+@pytest.mark.parametrize("held", [0, 1])
+def test_every_filter_shows_when_one_loads_after_the_results(search_sites, new_page, held):
+    """Pagefind's UI keeps the filter list of the first answer; with a filter file held back
+    until the results are shown, the page searches again once every filter is there."""
+    page = new_page()
+    requests, kept = [], []
+
+    def filter_file(route) -> None:   # the `held`-th filter file waits; the others go
+        requests.append(route.request.url)
+        if len(requests) - 1 == held:
+            kept.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/filter/*.pf_filter", filter_file)
+    page.goto(search_sites["root"] + "search/?q=archived")
+    assert settled_results(page).count() == 2
+    assert len(requests) == 2, f"test precondition: two filter files, asked for {requests}"
+    kept[0].continue_()
+    names = page.locator(".pagefind-ui__filter-name")
+    expect(names).to_have_count(2, timeout=WAIT)
+    assert sorted(n.strip().lower() for n in names.all_inner_texts()) == ["author", "tag"]
 
 
 def test_without_javascript_the_search_page_says_so(search_sites, new_page):
@@ -114,8 +139,7 @@ def test_without_javascript_the_search_page_says_so(search_sites, new_page):
 def test_hostile_text_in_results_is_text(search_sites, new_page):
     page = new_page()
     page.goto(search_sites["root"] + "search/?q=zebraword")
-    result = page.locator(".pagefind-ui__result")
-    result.first.wait_for()
+    result = settled_results(page)
     page.wait_for_load_state("networkidle")
     assert page.evaluate("window.__hit") is None
     area = page.locator("#search")

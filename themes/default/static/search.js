@@ -31,6 +31,27 @@
   if (input && document.getElementById("search-title")) {
     input.setAttribute("aria-labelledby", "search-title");
   }
+  // Pagefind's UI (1.5) keeps the filter list of the first search's answer when that answer
+  // comes before its own list of every filter (a slow machine or network): a filter group is
+  // then missing until the next search. Once the first answer is shown (the UI has loaded
+  // Pagefind), wait for every filter and search again if the panel lacks one (unless the reader has
+  // chosen a filter already: their next choice searches again anyway).
+  function fillFilters() {
+    import(bundles[0] + "pagefind.js").then(function (pagefind) { return pagefind.filters(); })
+      .then(function (all) {
+        var shown = box.querySelectorAll(".pagefind-ui__filter-block").length;
+        var chosen = box.querySelector(".pagefind-ui__filter-checkbox:checked");
+        // (the same term again is no change to the UI; the same, empty, filters are)
+        if (!chosen && shown < Object.keys(all || {}).length) ui.triggerFilters({});
+      })
+      .catch(function () { /* no filters to fill: the UI says what went wrong, if anything */ });
+  }
+  var first = new MutationObserver(function () {
+    if (!box.querySelector(".pagefind-ui__message")) return;
+    first.disconnect();
+    fillFilters();
+  });
+  first.observe(box, { childList: true, subtree: true });
   var q = new URLSearchParams(location.search).get("q");
   if (q) ui.triggerSearch(q);
 })();
