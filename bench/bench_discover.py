@@ -26,11 +26,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "generator"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_size import parts  # noqa: E402
+from bench_size import json_ld_bytes, parts  # noqa: E402
 from threadpress import build  # noqa: E402
 
 CONFIG = "base_url: https://example.org/archive/\ntaxonomies: [tags, authors]\n"
-_SCRIPT = b'<script type="application/ld+json">'
 
 
 def timed_site_pages(spent: list[float]):
@@ -43,22 +42,6 @@ def timed_site_pages(spent: list[float]):
         finally:
             spent.append(time.monotonic() - started)
     build._site_pages = wrapper
-
-
-def json_ld_bytes(out: Path) -> tuple[int, int]:
-    """Bytes of the JSON-LD elements in thread pages and in comment pages."""
-    thread = comment = 0
-    for page in out.rglob("index.html"):
-        raw = page.read_bytes()
-        start = raw.find(_SCRIPT)
-        if start < 0:
-            continue
-        n = raw.find(b"</script>", start) + len(b"</script>") - start
-        if page.parent.parent.name == "c":
-            comment += n
-        else:
-            thread += n
-    return thread, comment
 
 
 def main() -> None:

@@ -20,8 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench_discover import json_ld_bytes
-
+_SCRIPT = b'<script type="application/ld+json">'
 SETTINGS = {"default": "", "no comment pages": "comment_pages: false\n",
             "context_depth: 5": "context_depth: 5\n"}
 
@@ -47,6 +46,22 @@ def parts(out: Path) -> dict[str, int]:
         else:
             sizes["rest"] += n
     return sizes
+
+
+def json_ld_bytes(out: Path) -> tuple[int, int]:
+    """Bytes of the JSON-LD elements in thread pages and in comment pages."""
+    thread = comment = 0
+    for page in out.rglob("index.html"):
+        raw = page.read_bytes()
+        start = raw.find(_SCRIPT)
+        if start < 0:
+            continue
+        n = raw.find(b"</script>", start) + len(b"</script>") - start
+        if page.parent.parent.name == "c":
+            comment += n
+        else:
+            thread += n
+    return thread, comment
 
 
 def main() -> None:
