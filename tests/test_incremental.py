@@ -408,3 +408,44 @@ def test_a_changed_thread_reindexes_only_its_search_shard(tmp_path, monkeypatch)
     assert len(indexed) == 1 and len(after - bundles) == 1 and len(bundles - after) == 1
     assert "t5/search-0.html" in indexed[0] and len(indexed[0]) < 8
     assert not (site / "output" / routes.SEARCH_INDEX / min(bundles - after)).exists()
+
+
+@pytest.mark.parametrize("library", ["markdown", "nh3", "jinja2", "python"])
+def test_a_new_version_of_a_library_that_shapes_pages_renders_every_thread_again(
+        tmp_path, monkeypatch, library):
+    """After `pip install -U nh3` (a security fix), no page made by the old version is reused:
+    the spec key covers the versions of the libraries that shape the output."""
+    from importlib import metadata
+
+    from threadpress import build, tasks
+
+    site = tmp_path / "site"
+    (site / "content").mkdir(parents=True)
+    for i in range(3):
+        (site / "content" / f"t{i}.yaml").write_text(thread_text(f"T{i}", 2))
+    first = build.build_outcome(site, site / "output", quiet=True, jobs=1)
+    assert first.rendered == 3
+    again = build.build_outcome(site, site / "output", quiet=True, jobs=1)
+    assert again.unchanged and again.rendered == 0   # nothing changed: everything reused
+
+    if library == "python":
+        monkeypatch.setattr(tasks.sys, "version", tasks.sys.version + " (patched)")
+    else:
+        real = metadata.version
+        monkeypatch.setattr(tasks.metadata, "version",
+                            lambda name: "999.0" if name == library else real(name))
+    upgraded = build.build_outcome(site, site / "output", quiet=True, jobs=1)
+    assert (upgraded.rendered, upgraded.reused) == (3, 0)
+
+
+def test_new_rules_for_the_sites_time_zone_render_every_thread_again(tmp_path, monkeypatch):
+    from threadpress import build, tasks
+
+    site = tmp_path / "site"
+    (site / "content").mkdir(parents=True)
+    (site / "content" / "t.yaml").write_text(thread_text("T", 2))
+    (site / "threadpress.yaml").write_text("timezone: Europe/Berlin\n")
+    assert build.build_outcome(site, site / "output", quiet=True, jobs=1).rendered == 1
+    real = tasks.zone_data
+    monkeypatch.setattr(tasks, "zone_data", lambda name: real(name) + b"(new rules)")
+    assert build.build_outcome(site, site / "output", quiet=True, jobs=1).rendered == 1

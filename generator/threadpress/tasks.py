@@ -11,11 +11,13 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import sys
 import threading
+import zoneinfo
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +33,11 @@ if TYPE_CHECKING:
     from .render import pages
 
 IO_THREADS = 4
+# The distributions whose code shapes the output (bodies, sanitising, templates, YAML, the
+# search index): a new version of any of them is a new spec, so no page made by the old one is
+# reused (a security fix in nh3 reaches every page at the next build).
+OUTPUT_LIBRARIES = ("nh3", "markdown", "cmarkgfm", "jinja2", "markupsafe", "pyyaml", "pagefind",
+                    "pagefind-bin")
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,7 @@ class Result:
 def make_spec(config: Config, theme: Theme,
               takedowns: redactions.Redactions | None = None, secret: bytes = b"") -> Spec:
     """The spec and its key: the config, every theme file a template can reach, the code, the
+    versions of Python and the libraries that shape the output, the site's time zone rules, the
     redactions and (a hash of) the pseudonym secret. A takedown re-renders every thread: an
     author's name may appear in any thread's text, and takedowns are rare."""
     takedowns = takedowns or redactions.Redactions()
@@ -85,9 +93,37 @@ def make_spec(config: Config, theme: Theme,
     h.update(f"{__version__}\0{[(f.name, getattr(config, f.name)) for f in fields(config)]!r}"
              .encode("utf-8", "surrogateescape"))
     h.update(f"\0{takedowns.digest}\0".encode() + hashlib.sha256(secret).digest())
+    h.update(f"{dependency_versions()!r}\0".encode())
+    h.update(zone_data(config.timezone) + b"\0")
     for folder in (*theme.template_dirs, *theme.static_dirs, builtin_themes(), _code()):
         _hash_tree(h, folder)
     return Spec(config, theme, h.hexdigest(), takedowns, secret)
+
+
+def dependency_versions() -> tuple[tuple[str, str], ...]:
+    """(name, version) of Python and of every library that shapes the output."""
+    found = [("python", sys.version)]
+    for name in OUTPUT_LIBRARIES:
+        try:
+            found.append((name, metadata.version(name)))
+        except metadata.PackageNotFoundError:   # an optional part (pagefind-bin) not installed
+            found.append((name, ""))
+    return tuple(found)
+
+
+def zone_data(name: str) -> bytes:
+    """The time zone's rules as the build reads them (the system's zoneinfo or the tzdata
+    package): new rules for the site's zone change the times on its pages."""
+    if not name or name.startswith("/") or ".." in name.split("/"):   # not a zone key
+        return b""
+    for folder in zoneinfo.TZPATH:
+        path = Path(folder) / name
+        if path.is_file():
+            return path.read_bytes()
+    try:
+        return resources.files("tzdata.zoneinfo").joinpath(name).read_bytes()
+    except (ModuleNotFoundError, OSError):
+        return b""
 
 
 def _code() -> Path:
