@@ -3,8 +3,9 @@
 A thread page carries a `DiscussionForumPosting` whose `comment` is the whole tree, as Google's
 guidance for threaded forums asks: every comment a `Comment` with its `url` (its permalink),
 `author`, `datePublished`, the start of its `text` (TREE_TEXT characters: the page itself has
-the whole text) and its replies nested in its own `comment`. The tree is written out in one
-pass over the comments in pre-order, never by recursion, so a chain of any depth serialises.
+the whole text) and its replies nested in its own `comment`, down to TREE_DEPTH levels (deeper
+replies are listed beside each other there). The tree is written out in one pass over the
+comments in pre-order, never by recursion, so a chain of any depth serialises.
 A comment page carries the comment itself, `parentItem` pointing at the comment it answers or
 at the thread.
 
@@ -24,6 +25,10 @@ from ..times import iso
 from .views import CommentView, ThreadView, excerpt
 
 TREE_TEXT = 20        # characters of each comment's text in the thread page's tree (its budget: docs/themes.md)
+# Comments nest at most this deep in the tree; deeper replies are listed beside each other at
+# this depth, under their ancestor. Each level is two JSON levels (object, array), and readers
+# of JSON-LD limit nesting (Ruby's default is 100 levels, Python's about 1,000).
+TREE_DEPTH = 40
 COMMENT_TEXT = 100    # characters of a comment's (or opening post's) text on its own page
 _ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
             0x2028: "\\u2028", 0x2029: "\\u2029"}
@@ -76,7 +81,7 @@ def _tree(comments: list[CommentView], permalink: Callable[[CommentView], str]) 
     open_depths: list[int] = []      # depths of the comments whose reply lists are open
     first = True                     # nothing yet in the innermost open list
     for v in comments:
-        depth = v.c.depth
+        depth = min(v.c.depth, TREE_DEPTH)
         while open_depths and open_depths[-1] >= depth:
             open_depths.pop()
             parts.append("]}")
@@ -84,7 +89,7 @@ def _tree(comments: list[CommentView], permalink: Callable[[CommentView], str]) 
         if not first:
             parts.append(",")
         fields = _dumps(_comment(v, permalink(v), TREE_TEXT))
-        if v.c.children:
+        if v.c.children and depth < TREE_DEPTH:
             parts.append(fields[:-1] + ',"comment":[')
             open_depths.append(depth)
             first = True
