@@ -275,3 +275,14 @@ def test_a_poll_from_hacker_news_items_is_shown_too(tmp_path, capsys):
     site = _site(tmp_path, capsys, "board", "hn", payload)
     poll = parse_file(site / "output" / "hn" / "300" / "index.html").find("section", cls="poll")
     assert [_words(li) for li in poll.find_all("li")] == ["Tabs & more 4 votes", "Spaces 1 vote"]
+
+
+def test_a_poll_with_a_bad_count_says_so_once(tmp_path, capsys):
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "t.yaml").write_text("title: T\npoll: {options: [{text: a, votes: many}]}\n",
+                                    encoding="utf-8")
+    code, err = _run(capsys, "check", tmp_path)
+    assert code == 0
+    [message] = [m.group(1) for m in re.finditer(r"t\.yaml:2:7: warning: poll: (.*)", err)]
+    assert message.startswith("expected a count") and "poll:" not in message

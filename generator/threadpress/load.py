@@ -245,7 +245,7 @@ def _poll(v: Any) -> str | None:
     problems = [_count(o["votes"]) for o in options if "votes" in o]
     problems += [_count(v["total"])] if "total" in v else []
     problems += [_when(v["ends"])] if "ends" in v else []
-    return next((f"poll: {p}" for p in problems if p), None)
+    return next((p for p in problems if p), None)
 
 
 # Extras the renderer reads (docs/format.md, "Extras the renderer reads"): a value it cannot
