@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import threadpress
+from threadpress import routes
 from threadpress.cli import main
 from support import diagnostics, parse_diagnostic, python_env
 
@@ -212,7 +213,40 @@ AGREE = {
     "unknown theme": {"threadpress.yaml": "base_url: https://e.org/\ntheme: nope\n"},
     "broken template": {"threadpress.yaml": "base_url: https://e.org/\ntheme: t\n",
                         "themes/t/templates/x.html": "{% if %}"},
+    # issue 26, class 5: each of these was accepted by check and refused (or crashed) by build
+    **{f"language {value!r}": {"threadpress.yaml": f"base_url: https://e.org/\nlanguage: {value}\n"}
+       for value in ("en_US", "zh.Hans", '"' + "a" * 300 + '"', '"../../../../evil"', '"\\0"',
+                     "''")},
+    "language on a thread of every kind": {"threadpress.yaml":
+                                           "base_url: https://e.org/\nlanguage: zh-Hans\n"},
+    "tag and author named index.html": {"content/idx.yaml": (
+        "title: i\ntags: [index.html, page, Page]\n"
+        "comments: [{id: 1, author: index.html, body: x}, {id: 2, author: page, body: y}]\n")},
+    "anonymize_authors in CI without a secret": {
+        "threadpress.yaml": "base_url: https://e.org/\nanonymize_authors: true\n"},
+    "undefined variable in a template": {
+        "threadpress.yaml": "base_url: https://e.org/\ntheme: t\n",
+        "themes/t/templates/404.html": "<p>\n{{ nope.x }}\n"},
+    "missing include": {"threadpress.yaml": "base_url: https://e.org/\ntheme: t\n",
+                        "themes/t/templates/thread.html": "\n{% include 'nothere.html' %}\n"},
+    "self-recursive macro": {
+        "threadpress.yaml": "base_url: https://e.org/\ntheme: t\n",
+        "themes/t/templates/search.html":
+            "{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}\n{{ m(1) }}\n"},
+    "division by zero in a template": {
+        "threadpress.yaml": "base_url: https://e.org/\ntheme: t\n",
+        "themes/t/templates/_comment.html":
+            "{% macro comment(v, thread, prefix, current) %}\n{{ 1/0 }}{% endmacro %}\n"},
+    "slug of seventeen 250-byte segments": {
+        "content/long.yaml": "title: l\nslug: " + "/".join(["a" * 250] * 17) + "\n"},
+    "alias too long": {
+        "content/long.yaml": "title: l\naliases: [" + "/".join(["b" * 200] * 6) + "]\n"},
 }
+# the environment a case's check and build run in (the variables given; None: unset)
+AGREE_ENV = {"anonymize_authors in CI without a secret": {"CI": "1", "THREADPRESS_SECRET": None}}
+# cases that build (and check) find nothing wrong with
+AGREE_CLEAN = ("clean", "redaction of a removed thread's comment", "tag and author named index.html",
+               "language on a thread of every kind")
 
 
 def findings(err: str) -> list[tuple]:
@@ -220,19 +254,50 @@ def findings(err: str) -> list[tuple]:
 
 
 @pytest.mark.parametrize("case", sorted(AGREE))
-def test_check_and_build_find_the_same(site, capsys, case):
+def test_check_and_build_find_the_same(site, capsys, monkeypatch, case):
+    for name, value in AGREE_ENV.get(case, {}).items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
     files = {"content/good.yaml": GOOD, "threadpress.yaml": "base_url: https://e.org/\n",
              **AGREE[case]}
     root = site(files)
+    found, checked, built = check_then_build(root, capsys)
+    assert (found == []) == (built == 0)
+    assert (found == []) == (case in AGREE_CLEAN)
+    if case.startswith("language"):   # search on: Pagefind ran, and wrote only into the output
+        assert not (root.parent / "evil").exists() and not list(root.parent.glob("*evil*"))
+        assert (found == []) == (root / "out" / "search" / "index.html").is_file()
+    if case == "tag and author named index.html":
+        assert_term_folders(root / "out")
+
+
+def check_then_build(root: Path, capsys) -> tuple[list[tuple], int, int]:
+    """check's findings and exit status, and build's, which must equal them; no traceback."""
     checked = main(["check", "--strict", str(root)])
-    found = findings(capsys.readouterr().err)
+    out = capsys.readouterr()
+    found = findings(out.err)
     built = main(["build", "--strict", str(root), "-o", str(root / "out"), "-q", "-j", "1"])
     err = capsys.readouterr().err
-    assert "Traceback" not in err
-    assert findings(err) == found and checked == built
-    assert (found == []) == (built == 0)
-    finds_nothing = case in ("clean", "redaction of a removed thread's comment")
-    assert (found == []) == finds_nothing
+    assert "Traceback" not in err + out.err
+    assert findings(err) == found and checked == built, (out.err, err)
+    return found, checked, built
+
+
+def assert_term_folders(out: Path) -> None:
+    """A term named like a file of the terms list gets a folder of its own, and links to it."""
+    from dom import parse_file
+
+    for taxonomy, names in (("tags", ("index.html", "page", "Page")),
+                            ("authors", ("index.html", "page"))):
+        listing = parse_file(out / taxonomy / "index.html")
+        hrefs = {a.attrs["href"] for a in listing.find_all("a") if "href" in a.attrs}
+        for name in names:
+            folder = routes.folder_of(routes.term_page(taxonomy, name, 1))
+            assert (out / folder / "index.html").is_file()
+            assert folder.removeprefix(taxonomy + "/") in hrefs
+            assert folder.split("/")[1].lower() not in routes.TERMS_OWN
 
 
 def test_one_discussion_in_two_files_is_a_warning_naming_both(site, capsys):
@@ -262,3 +327,24 @@ def test_check_finds_everything_build_stops_at(site, capsys):
     built = findings(capsys.readouterr().err)
     assert set(built) < set(found) and len(found) == 3
     assert {d[0].rsplit("/", 1)[-1] for d in found} == {"x.html", "bad.yaml", "redactions.yaml"}
+
+
+def test_a_stuck_pagefind_is_stopped_with_a_placed_error(site, capsys, monkeypatch):
+    """Pagefind runs bounded: one that never ends is stopped, and the build fails naming the
+    `search` setting, without a traceback (it once hung for ever on `language: "\\0"`)."""
+    import time
+
+    from threadpress import search
+
+    monkeypatch.setattr(search, "PAGEFIND_TIMEOUT", 1)
+    monkeypatch.setattr(search, "pagefind_command",
+                        lambda: [sys.executable, "-c", "import time; time.sleep(60)"])
+    root = site({"content/good.yaml": GOOD, "threadpress.yaml": "base_url: https://e.org/\n"})
+    started = time.monotonic()
+    assert main(["build", str(root), "-o", str(root / "out"), "-q", "-j", "1"]) == 1
+    assert time.monotonic() - started < 30
+    err = capsys.readouterr().err
+    [d] = diagnostics(err)
+    assert d["path"].endswith("threadpress.yaml") and d["kind"] == "error"
+    assert d["message"].startswith("search: search index: Pagefind did not finish within 1 ")
+    assert "Traceback" not in err and not (root / "out").exists()

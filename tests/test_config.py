@@ -142,3 +142,40 @@ def test_base_url_on_the_command_line_is_checked_alike():
     with pytest.raises(ThreadpressError) as e:
         override(Config(), base_url="https://")
     assert "--base-url" in str(e.value)
+
+
+@pytest.mark.parametrize("value,hint", [
+    ('en_US', "did you mean 'en-US'?"), ('zh.Hans', "did you mean 'zh-Hans'?"),
+    ('"en US"', "did you mean 'en-US'?"), ('"../../evil"', None), ('"\\0"', None),
+    ('"' + "a" * 300 + '"', None), ('"en-' + "x-abcdefgh-" * 4 + 'a"', None), ("''", None),
+    ('"en-"', None), ('e', None), ('"123"', None), ('"en--US"', None), ('"<b>"', None),
+    ('"en\\u00e9"', None)])
+def test_language_must_be_a_bcp47_tag(tmp_path, value, hint):
+    """`<html lang>` and Pagefind's index file names come from it: `_` and `.` broke the
+    search stage, a long value made Pagefind panic, `../` wrote outside the site, NUL hung it."""
+    [d] = config_errors(tmp_path, f"title: t\nlanguage: {value}\n")
+    assert (d["line"], d["column"], d["field"]) == (2, 11, "language")
+    assert "BCP 47 language tag" in d["message"]
+    assert (hint in d["message"]) if hint else "did you mean" not in d["message"]
+
+
+@pytest.mark.parametrize("value", ["en", "en-US", "EN-us", "pt-BR", "zh-Hans", "zh-Hant-TW",
+                                   "sr-Latn-RS", "es-419", "de-DE-1996", "x-klingon",
+                                   "en-US-x-twain", "de-DE-u-co-phonebk", "yue"])
+def test_language_accepts_bcp47_tags(tmp_path, value):
+    assert load_config(write(tmp_path, f"language: {value}\n"))[0].language == value
+
+
+def test_every_accepted_language_is_safe_in_a_file_name():
+    """Pagefind names index files after the tag: what passes is short, ASCII, letters, digits
+    and inner single hyphens, whatever the input."""
+    from hypothesis import given, strategies as st
+    from threadpress.config import LANGUAGE_MAX, _language_problem
+
+    @given(st.text(max_size=50))
+    def prop(value):
+        if _language_problem(value) is None:   # whatever passes is safe as a file name part
+            assert 2 <= len(value) <= LANGUAGE_MAX and value.isascii()
+            assert all(ch.isalnum() or ch == "-" for ch in value)
+            assert "--" not in value and not value.startswith("-") and not value.endswith("-")
+    prop()

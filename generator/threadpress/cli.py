@@ -202,6 +202,7 @@ def _check(args: argparse.Namespace) -> int:
         red = load_redactions(site)
     except ThreadpressError as e:
         red, diags = Redactions(), diags + e.diagnostics
+    diags = diags + _secret_diagnostics(site, config)
     loaded = load_content(site / "content", config.sort, keep=False,
                           inspect=lambda thread: missing_comments(thread, red))
     names = {n for b in loaded.loaded for n in (b.slug, b.id)}
@@ -214,6 +215,20 @@ def _check(args: argparse.Namespace) -> int:
     print(f"{plural(len(loaded.loaded), 'thread')}, {plural(comments, 'comment')}, "
           f"deepest chain {deepest}, {plural(warnings, 'warning')}, {plural(errors, 'error')}")
     return 1 if errors or (args.strict and warnings) else 0
+
+
+def _secret_diagnostics(site: Path, config: "Config") -> list[Diagnostic]:
+    """What a build would say of the pseudonym secret (none in CI is an error); `check` reads
+    it by the build's own rule and never writes one."""
+    from .pseudonyms import load_secret
+
+    if not config.anonymize_authors:
+        return []
+    try:
+        load_secret(site, create=False)
+    except ThreadpressError as e:
+        return e.diagnostics
+    return []
 
 
 def _theme_diagnostics(site: Path, config: "Config") -> list[Diagnostic]:

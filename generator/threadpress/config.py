@@ -33,7 +33,8 @@ class Config:
     base_url: str = _setting("", "https://you.github.io/repo/ — enables canonical links, "
                                  "feeds and sitemaps")
     theme: str = _setting("default", "default | board | a folder under themes/")
-    language: str = _setting("en", "<html lang>")
+    language: str = _setting("en", "<html lang>, search stemming: a BCP 47 tag (en-US, "
+                                   "zh-Hans)")
     timezone: str = _setting("UTC", "IANA name, for displayed dates")
     date_format: str = _setting("%Y-%m-%d %H:%M", "strftime format")
     sort: str = _setting("original", "sibling order")
@@ -135,6 +136,8 @@ def _problem(key: str, value: Any, expected: type) -> str | None:
             return f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)"
     if key == "base_url" and value:
         return _url_problem(value)
+    if key == "language":
+        return _language_problem(value)
     if key == "cname" and value and not _HOST.fullmatch(value):
         return (f"expected a domain name such as archive.example.org (letters, digits, '-' "
                 f"and dots, no spaces), found {value!r}")
@@ -148,6 +151,32 @@ def _problem(key: str, value: Any, expected: type) -> str | None:
 # 63 characters each, 253 in all.
 _HOST = re.compile(r"(?=.{1,253}\Z)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*"
                    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
+# A language tag as BCP 47 (RFC 5646, section 2.1) writes it: language (with extended
+# subtags), script, region, variants, extensions, private use; or a private-use tag alone.
+# Case does not matter (Pagefind lowercases it). Pagefind names its index files after the
+# tag and takes `_` and `.` as separators in them, so only this form is let through.
+_SUBTAGS = (r"(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4,8})"   # language, extlang
+            r"(?:-[a-z]{4})?"                                  # script
+            r"(?:-(?:[a-z]{2}|[0-9]{3}))?"                     # region
+            r"(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*"        # variants
+            r"(?:-[0-9a-wyz](?:-[a-z0-9]{2,8})+)*"             # extensions
+            r"(?:-x(?:-[a-z0-9]{1,8})+)?")                     # private use
+_LANGUAGE = re.compile(rf"(?:{_SUBTAGS}|x(?:-[a-z0-9]{{1,8}})+)", re.IGNORECASE | re.ASCII)
+LANGUAGE_MAX = 35   # characters: RFC 5646 section 4.4.1's limit for tags kept whole
+
+
+def _language_problem(value: str) -> str | None:
+    """What keeps `value` from being a language tag that `<html lang>` and Pagefind take."""
+    if len(value) <= LANGUAGE_MAX and _LANGUAGE.fullmatch(value):
+        return None
+    shown = value if len(value) <= 60 else value[:60] + "…"
+    hint = re.sub(r"[_.\s]+", "-", value.strip())
+    fix = f"; did you mean {hint!r}?" if hint != value and len(hint) <= LANGUAGE_MAX \
+        and _LANGUAGE.fullmatch(hint) else ""
+    return (f"expected a BCP 47 language tag of at most {LANGUAGE_MAX} characters, subtags "
+            f"joined by '-' (en, en-US, pt-BR, zh-Hans), found {shown!r}{fix}")
 
 
 def _url_problem(value: str) -> str | None:

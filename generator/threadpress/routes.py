@@ -22,6 +22,11 @@ from .anchors import encode_id
 from .errors import Diagnostic
 
 NAME_MAX = 255                      # bytes in one file name, on every common file system
+PATH_MAX = 4096                     # bytes in a whole path, on Linux
+# Bytes of a thread's folder (its shortened segments): what is left of PATH_MAX holds the
+# output folder's own path, the staging folder, `c/<comment id ≤ 255>/index.html` and the
+# state folder's search documents.
+SLUG_MAX = 1024
 HASH_CHARS = 16
 MARKER = ".threadpress-output"     # lets a rebuild know the folder it replaces is its own
 
@@ -95,10 +100,25 @@ def index_page(n: int, listing: str = "") -> str:
 
 
 def term_page(taxonomy: str, name: str, n: int) -> str:
-    """Page n (from 1) of one tag's or one author's list: `tags/<tag>/`, `tags/<tag>/page/2/`;
-    the name is encoded like a comment id (one-to-one, safe in a path) and shortened if long."""
-    base = f"{taxonomy}/{segment(encode_id(name))}/"
+    """Page n (from 1) of one tag's or one author's list: `tags/<tag>/`, `tags/<tag>/page/2/`."""
+    base = f"{taxonomy}/{term_segment(name)}/"
     return base + (INDEX if n == 1 else f"{PAGES}/{n}/index.html")
+
+
+# Names the list of all terms uses inside a taxonomy's folder (`tags/index.html`,
+# `tags/page/2/`), compared without case (a case-insensitive disk folds them together).
+TERMS_OWN = frozenset({INDEX, PAGES})
+
+
+def term_segment(name: str) -> str:
+    """A tag's or author's folder name: the name encoded like a comment id (one-to-one, safe
+    in a path), shortened if long; a name the list of terms itself uses (an author called
+    `page`, a tag `index.html`) gets its first letter encoded too (`~70age`), which is still
+    one-to-one because the id encoding never writes a letter as `~` and hex."""
+    encoded = encode_id(name)
+    if encoded.lower() in TERMS_OWN:
+        encoded = f"~{ord(encoded[0]):02X}{encoded[1:]}"
+    return segment(encoded)
 
 
 def term_href(taxonomy: str, name: str) -> str:
@@ -184,8 +204,9 @@ def offline_links(page: str) -> str:
 def collisions(slugs: Iterable[tuple[str, str]],
                aliases: Iterable[tuple[str, str, int]] = ()) -> list[Diagnostic]:
     """Two threads whose files would land on one path: one slug twice, a slug inside another
-    thread's own files (its page, JSON or comment pages) or on a name the site uses; and the
-    same for aliases (old slugs, which own a redirect page and comment redirects).
+    thread's own files (its page, JSON or comment pages) or on a name the site uses, or a slug
+    too long for the file system (SLUG_MAX); and the same for aliases (old slugs, which own a
+    redirect page and comment redirects).
 
     `slugs` holds (slug, file it came from); `aliases` (alias, file, its index in the file's
     `aliases`). Needs slugs only: comment pages live inside their thread's `c/` folder and
@@ -205,6 +226,14 @@ def collisions(slugs: Iterable[tuple[str, str]],
         owner[folder] = (source, what)
     for slug, source, at, what in pairs:
         parts = slug_dir(slug).split("/")[:-1]
+        size = len(slug_dir(slug).encode("utf-8", "surrogatepass"))
+        if size > SLUG_MAX:
+            shown = slug if len(slug) <= 60 else slug[:60] + "…"
+            diags.append(Diagnostic(f"{what} {shown!r} is a folder path of {size} bytes, over "
+                                    f"the {SLUG_MAX} a thread may take (its pages' paths must "
+                                    f"fit the file system's {PATH_MAX}); choose a shorter "
+                                    f"{what}", source, field=at))
+            continue
         if parts[0] in RESERVED:
             diags.append(Diagnostic(f"{what} {slug!r} lands on {parts[0]!r}, which the site "
                                     f"itself uses; choose another {what}", source, field=at))

@@ -42,6 +42,9 @@ ASSETS = ("pagefind.js", "pagefind-worker.js", "pagefind-ui.js", "pagefind-ui.cs
           "pagefind-component-ui.js", "pagefind-component-ui.css")
 EMPTY = ".empty"           # marks a shard whose documents hold no word: Pagefind makes no index
 NOTHING = "nothing to index"
+# Seconds one shard's Pagefind run may take: a shard is bounded (SHARD_COMMENTS), and indexes
+# in seconds; a run this long is stuck (it was, on a `<html lang>` holding a NUL), never slow.
+PAGEFIND_TIMEOUT = 600
 UNUSED = ("pagefind-modular-ui.js", "pagefind-modular-ui.css", "pagefind-component-ui.js",
           "pagefind-component-ui.css", "pagefind-highlight.js")
 
@@ -187,11 +190,13 @@ def _gather(shard: Shard, docs: Path, dest: Path) -> None:
 
 
 def _pagefind(site: Path, out: Path) -> str | None:
-    """Runs Pagefind's CLI; what went wrong, or None."""
-    cmd = [sys.executable, "-m", "pagefind", "--site", str(site), "--output-path", str(out),
-           "--silent"]
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True)
+    """Runs Pagefind's CLI, for PAGEFIND_TIMEOUT seconds at most; what went wrong, or None."""
+    cmd = [*pagefind_command(), "--site", str(site), "--output-path", str(out), "--silent"]
+    try:   # `python -m pagefind` execs its binary: the timeout's kill stops Pagefind itself
+        done = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
+                              timeout=PAGEFIND_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return f"Pagefind did not finish within {PAGEFIND_TIMEOUT} seconds and was stopped"
     except OSError as e:
         return f"cannot run Pagefind ({e.strerror})"
     if done.returncode != 0 or not (out / "pagefind-entry.json").exists():
@@ -202,6 +207,11 @@ def _pagefind(site: Path, out: Path) -> str | None:
             return "Pagefind is not installed (pip install 'pagefind[bin]')"
         return "Pagefind failed: " + " / ".join(tail)
     return None
+
+
+def pagefind_command() -> list[str]:
+    """How Pagefind's CLI is started (the pagefind package's own entry point)."""
+    return [sys.executable, "-m", "pagefind"]
 
 
 # --- determinism and escaping ---------------------------------------------------------------------
@@ -232,12 +242,14 @@ def canonical(bundle: Path) -> None:
                 path.unlink()
             renamed[old] = new.stem
         meta[3] = sorted([name, renamed[old]] for name, old in meta[3])
-        old_hash = meta_path.name.split(".")[1]
-        lang, digest = old_hash.split("_")
+        # `pagefind.<language>_<hash>.pf_meta`; the language is a BCP 47 tag (config.py)
+        old_hash = meta_path.name.removeprefix("pagefind.").removesuffix(".pf_meta")
+        lang, digest = old_hash.rsplit("_", 1)
         new_path = _write_cbor(bundle, f"pagefind.{lang}", meta, len(digest), ".pf_meta")
         if new_path != meta_path:
             meta_path.unlink()
-        entry = entry.replace(f'"{old_hash}"', f'"{new_path.name.split(".")[1]}"')
+        new_hash = new_path.name.removeprefix("pagefind.").removesuffix(".pf_meta")
+        entry = entry.replace(f'"{old_hash}"', f'"{new_hash}"')
     entry_path.write_text(entry, encoding="utf-8")
 
 

@@ -97,30 +97,68 @@ class Renderer:
 
 @contextmanager
 def template_errors(template: str, env: jinja2.Environment | None = None) -> Iterator[None]:
-    """A theme's mistake as a message naming the template (and line, when Jinja knows it);
-    with `env`, templates that include or extend each other without end are named too."""
+    """A theme's mistake as a message naming the template and its line: a syntax error, an
+    undefined variable, a missing include, an error the template's own code raises
+    (`{{ 1/0 }}`); with `env`, templates that include or extend each other without end too."""
     try:
         yield
+    except ThreadpressError:
+        raise   # already placed (an inner template's error, an unreadable template)
     except jinja2.TemplateSyntaxError as e:
         raise ThreadpressError.one(f"template error: {e.message}", e.filename or template,
                                    e.lineno) from None
-    except jinja2.TemplateError as e:
-        raise ThreadpressError.one(f"template error: {e}", template) from None
-    except RecursionError:
+    except RecursionError as e:
         if env is None:
             raise
-        raise themefs.recursion_error(env, template) from None
+        error = themefs.recursion_error(env, template)
+        [d] = error.diagnostics
+        file, line = template_line(e)
+        if d.line is None and file is not None and sitefs.shown(file) == d.file:
+            d.line = line   # a macro calling itself: where it calls
+        raise error from None
+    except jinja2.TemplateNotFound as e:
+        file, line = template_line(e)   # where it is included, extended or imported
+        if file is None:
+            raise ThreadpressError.one(f"template error: {e}", template) from None
+        raise ThreadpressError.one(f"template error: no template named {e.name!r}",
+                                   sitefs.shown(file), line) from None
+    except Exception as e:   # UndefinedError, ZeroDivisionError, a filter's bad argument, …
+        file, line = template_line(e)
+        if file is None and not isinstance(e, jinja2.TemplateError):
+            raise   # not raised in a template: threadpress's own bug, shown whole
+        text = str(e) if isinstance(e, jinja2.TemplateError) else f"{type(e).__name__}: {e}"
+        raise ThreadpressError.one(f"template error: {text}",
+                                   sitefs.shown(file) if file else template, line) from None
+
+
+def template_line(e: BaseException) -> tuple[str | None, int | None]:
+    """The template file and line where `e` was raised: the innermost frame of template code in
+    its traceback (Jinja's rewritten frames, or compiled template code), else (None, None)."""
+    found: tuple[str | None, int | None] = (None, None)
+    tb = e.__traceback__
+    while tb is not None:
+        g = tb.tb_frame.f_globals
+        if "__jinja_exception__" in g:   # a frame Jinja rewrote to point at the source
+            found = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+        elif g.get("__jinja_template__") is not None and g["__jinja_template__"].filename:
+            t = g["__jinja_template__"]
+            found = (t.filename, t.get_corresponding_lineno(tb.tb_lineno))
+        tb = tb.tb_next
+    return found
 
 
 def template_diagnostics(r: Renderer, theme: Theme) -> list[Diagnostic]:
-    """Every template of the site's own theme folders compiled, each mistake a message naming
-    the template: `check` and `build` refuse a broken template even where no page uses it yet.
-    The built-in themes are not compiled: they are tested with threadpress."""
+    """Every template of the site's own theme folders compiled, and every kind of page rendered
+    once from a sample thread, each mistake a message naming the template and line: `check` and
+    `build` refuse a broken template even where no page uses it yet, and an error in what the
+    template does with any thread (an undefined name, a missing include, a macro calling itself
+    without end, `{{ 1/0 }}`) before a real thread is rendered. An error that only some
+    thread's data brings out is found by the build alone, on that thread's page.
+    The built-in themes are not checked: they are tested with threadpress."""
     builtin = builtin_themes()
     found: list[Diagnostic] = []
-    for folder in theme.template_dirs:
-        if sitefs.inside(folder, builtin):
-            continue
+    own = [folder for folder in theme.template_dirs if not sitefs.inside(folder, builtin)]
+    for folder in own:
         for path in sitefs.walk(folder, folder.parent, skip=lambda n: n.startswith(".")).files:
             if path.suffix not in TEMPLATE_SUFFIXES:   # an editor's backup, a note, an image
                 continue
@@ -130,7 +168,68 @@ def template_diagnostics(r: Renderer, theme: Theme) -> list[Diagnostic]:
                     r.env.get_template(name)
             except ThreadpressError as e:
                 found += e.diagnostics
+    if own and not found:
+        found += _sample_diagnostics(r)
     return found
+
+
+SAMPLE = """\
+title: A sample thread
+author: alice
+created: 2024-01-02T03:04:05Z
+tags: [sample]
+url: https://example.org/sample
+body: The *opening* post, with [a link](https://example.org/).
+comments:
+  - {id: '1', author: bob, created: 2024-01-02T04:00:00Z, score: 3, body: A reply.}
+  - {id: '2', parent: '1', author: alice, created: 2024-01-02T05:00:00Z, body: "> A reply.\\n\\nIts answer."}
+  - {id: '3', author: carol, created: 2024-01-03T00:00:00Z, body: Another.}
+"""
+
+
+def _sample_diagnostics(r: Renderer) -> list[Diagnostic]:
+    """The first template error met rendering every kind of page from SAMPLE (one error: the
+    pages share their templates, so the rest would repeat it)."""
+    try:
+        for _ in _sample_pages(r):
+            pass
+    except ThreadpressError as e:
+        for d in e.diagnostics:
+            d.message += " (on a sample page)"
+        return e.diagnostics
+    return []
+
+
+def _sample_pages(r: Renderer) -> Iterator[tuple[str, str]]:
+    """Every kind of page the build makes, for one sample thread: thread, comment, alias
+    redirect, removed, index, tag, author and term lists, 404, search."""
+    import tempfile
+    from dataclasses import replace as copy
+
+    from .. import taxonomies
+    from ..load import load_text
+    from . import lists
+
+    thread, _ = load_text(SAMPLE, "sample.yaml", "sample")
+    assert thread is not None
+    thread.aliases = ["sample-before"]
+    view = views.thread_view(thread, r.config.remote_images, None, r.config.comment_pages)
+    yield from thread_pages(r, thread, None, view)
+    yield from removed_pages(r, copy(thread, removed="", aliases=[]))
+    summary = views.summary(thread)
+    yield from index_pages(r, [summary])
+    yield routes.NOT_FOUND, not_found_page(r)
+    yield routes.SEARCH_PAGE, search_page(r, [routes.search_bundle("sample")])
+    if "tags" in r.config.taxonomies:
+        yield from lists.tag_pages(r, [summary])
+    if "authors" in r.config.taxonomies:
+        with tempfile.TemporaryDirectory(prefix="threadpress-sample-") as folder:
+            taxonomies.spill(view, taxonomies.side_file(folder, "sample.yaml", ""))
+            store = taxonomies.Posts(folder, {"sample.yaml": (summary, "")})
+            try:
+                yield from lists.author_pages(r, store, taxonomies.Reuse(Path(folder), ""))
+            finally:
+                store.close()
 
 
 def rebase(html: Markup, prefix: str) -> Markup:
