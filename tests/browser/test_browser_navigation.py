@@ -24,10 +24,16 @@ def click_link(page, source: str, target: str, quotelink: bool = False) -> None:
                  a.closest('[id^="c-"]') === el);
              if (!links.length) return false;
              links[0].setAttribute('data-test-click', '');
+             // a long replies list is folded under its count: a reader opens it first
+             const fold = links[0].closest('details');
+             if (fold && !fold.open && el.contains(fold))
+               fold.querySelector(':scope > summary').setAttribute('data-test-open', '');
              return true;
            }""", [source, target, quotelink])
     kind = "quote link" if quotelink else "link"
     assert marked, f"#{source} has no {kind} to #{target} on {page.url}"
+    if page.locator("[data-test-open]").count():
+        page.locator("[data-test-open]").click()
     link = page.locator("[data-test-click]")
     link.click()
     page.wait_for_url(re.compile(re.escape("#" + target) + "$"))
