@@ -75,8 +75,9 @@ def _entry(title: str, url: str, updated: str, published: str | None, author: st
 
 
 def site_feed(links: routes.Links, title: str, threads: Iterable[Summary]) -> str:
-    """feed.xml: the newest threads (by creation, as the index orders them; undated last)."""
-    newest = sorted((t for t in threads), key=lambda t: (
+    """feed.xml: the newest threads (by creation, as the index orders them; undated last). A
+    removed thread has no entry: not even an empty one says where it was."""
+    newest = sorted((t for t in threads if not t.removed), key=lambda t: (
         -(t.created.timestamp()) if t.created else float("inf"), t.slug))[:ENTRIES]
     entries = [_entry(t.title, links.absolute(routes.slug_dir(t.slug)) or "",
                       _when(t.updated or t.created), iso(t.created) or None, t.author,

@@ -76,6 +76,7 @@ def redact_doc(doc: dict, slug: str, default_id: str, red: Redactions) -> Tally:
                                        _extras(doc, THREAD_KEYS))
     if reason is not None:
         tally.threads += _blank_thread(doc, reason)
+        _rename_ids(doc, red, lambda c: True)
         return tally
     by_id = red.comment_reasons_of(slug, tid)
     gone: list[str] = []
@@ -87,12 +88,38 @@ def redact_doc(doc: dict, slug: str, default_id: str, red: Redactions) -> Tally:
             if isinstance(body, str) and body:
                 gone.append(body)
             tally.comments += _blank_comment(c, why)
-    change = redactions.text_change(red, gone)
+    renames = _rename_ids(doc, red, lambda c: MARK in c)
+    change = redactions.text_change(red, gone, renames)
     if change is not None:
         tally.texts += _rewrite_texts(doc, change)
+        tags = doc.get("tags")
+        if isinstance(tags, list) and all(isinstance(t, str) for t in tags):
+            kept = redactions.kept_tags(tags, change)
+            if kept != tags:
+                doc["tags"] = kept
+                tally.texts += 1
     if red.authors:
         tally.texts += _drop_urls(doc, red.authors)
     return tally
+
+
+def _rename_ids(doc: dict, red: Redactions, removed: Callable[[dict], bool]) -> dict[str, str]:
+    """redactions.new_id for each comment of a parsed thread: its `id` and the `parent` of each
+    of its replies changed, in place (nested replies follow by their place). Returns the map."""
+    renames = {}
+    for c in comments_of(doc):
+        cid, parent = _ident(c.get("id")), _ident(c.get("parent"))
+        for old, new in [(cid, cid and redactions.new_id(red, cid, removed(c))),
+                         (parent, parent and redactions.new_id(red, parent, False))]:
+            if new and old not in renames:
+                renames[old] = new
+    if renames:
+        for c in comments_of(doc):
+            for key in ("id", "parent"):
+                value = _ident(c.get(key))
+                if value in renames:
+                    c[key] = renames[value]
+    return renames
 
 
 def comments_of(doc: dict) -> Iterator[dict]:

@@ -16,20 +16,27 @@ by is gone from it.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import hashlib
+import html
 import json
+import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
-from pathlib import Path
-from typing import Any, Callable, Iterator
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable, Iterable, Iterator
+from urllib.parse import unquote
 
+from . import sitefs
 from .errors import Diagnostic, ThreadpressError
 from .model import Comment, Thread
 from .parse import locate, parse
 
 REDACTIONS_NAME = "redactions.yaml"
 REMOVED = "[removed]"
+CACHE = ".threadpress/takedowns.json"   # each thread file's removed text (`site_texts`)
 MARK = "removed"      # the extra `threadpress redact` writes on a comment or thread it took down
 QUOTE_MIN = 12        # shorter lines of a removed comment are too common to scrub elsewhere
 _SECTIONS = {"comments": ("thread", "id", "reason"), "threads": ("thread", "reason"),
@@ -48,6 +55,9 @@ class Redactions:
     file: str = ""
     # where each thread or comment entry is: (thread) or (thread, id) → (field, line)
     places: dict[tuple[str, ...], tuple[tuple, tuple[int, int]]] = field(default_factory=dict)
+    # word runs of the text the site's other threads remove (`site_texts`): quotes of it in
+    # any thread become "[removed]"
+    quoted: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(self.comments or self.threads or self.authors)
@@ -61,7 +71,15 @@ class Redactions:
         for key in (slug, tid):
             if key in self.threads:
                 return self.threads[key]
-        return self.authors.get(author) if author else None
+        return self.author_reason(author)
+
+    def author_reason(self, author: str | None) -> str | None:
+        """Why an author's posts are removed (the name in any capitals), or None."""
+        return self.folded_authors.get(author.casefold()) if author else None
+
+    @cached_property
+    def folded_authors(self) -> dict[str, str]:
+        return {n.casefold(): r for n, r in sorted(self.authors.items(), reverse=True)}
 
     def comment_reasons(self, thread: Thread) -> dict[str, str]:
         """The thread's comments named by id (by its slug or by its id)."""
@@ -71,16 +89,20 @@ class Redactions:
         return {**self.comments.get(tid, {}), **self.comments.get(slug, {})}
 
     @cached_property
-    def names(self) -> re.Pattern | None:
-        """A removed author's name as a word (or an @mention) in any text."""
-        if not self.authors:
-            return None
-        alts = "|".join(re.escape(n) for n in sorted(self.authors, key=lambda n: (-len(n), n)))
-        return re.compile(rf"(?<![\w@])@?(?:{alts})(?![\w])")
+    def names(self) -> "Names | None":
+        """A removed author's name, however it is written (see `Names`)."""
+        return Names(self.authors) if self.authors else None
 
 
 def load_redactions(site: Path) -> Redactions:
-    """SITE/redactions.yaml, checked; an absent file removes nothing. Raises ThreadpressError."""
+    """SITE/redactions.yaml, checked, with the text it removes from SITE/content (`site_texts`,
+    cached in SITE/.threadpress); an absent file removes nothing. Raises ThreadpressError."""
+    red = read_redactions(site)
+    return site_texts(red, site / "content", site / CACHE) if red else red
+
+
+def read_redactions(site: Path) -> Redactions:
+    """SITE/redactions.yaml, checked, alone. Raises ThreadpressError."""
     path = site / REDACTIONS_NAME
     if not path.is_file():
         return Redactions()
@@ -209,6 +231,9 @@ def apply(thread: Thread, red: Redactions) -> list[Diagnostic]:
     reason = thread_removal(red, thread.slug, thread.id, thread.author, thread.extra)
     if reason is not None:
         thread.removed = reason
+        renames = {c.id: new for c in thread.comments for new in [new_id(red, c.id, True)] if new}
+        if renames:   # its comments' addresses still serve the notice: not under their old ids
+            rename_comments(thread, renames)
         return []
     by_id = red.comment_reasons(thread)
     missing = missing_comments(thread, red)
@@ -219,12 +244,51 @@ def apply(thread: Thread, red: Redactions) -> list[Diagnostic]:
             if c.body:
                 gone.append(c.body)
             remove_comment(c, why)
-    scrub = text_change(red, gone)
+    renames = {old: new for c in thread.comments
+               for old, new in [(c.id, new_id(red, c.id, c.removed is not None)),
+                                (c.missing_parent, c.missing_parent and
+                                 new_id(red, c.missing_parent, False))] if new}
+    if renames:
+        rename_comments(thread, renames)
+    scrub = text_change(red, gone, renames)
     if scrub is not None:
         rewrite_texts(thread, scrub)
+        thread.tags = kept_tags(thread.tags, scrub)
     if red.authors:
         drop_urls(thread, red.authors)
     return missing
+
+
+def new_id(red: Redactions, cid: str, removed: bool) -> str | None:
+    """The id a comment takes instead of `cid`, or None when it keeps it. An id is an address
+    (the comment's page, its anchor, the sitemap, thread.json): one that holds a removed name,
+    or a removed comment's id that is a mail's Message-ID (`<…@host>`, made of the sender's
+    address or host), is a trace of what was removed and is replaced by a hash of it. Links
+    to the old address no longer land; a number or an opaque id stays, and so does its
+    anchor."""
+    if (removed and "@" in cid) or (red.names is not None and red.names.search(cid)):
+        return "removed-" + hashlib.blake2b(cid.encode("utf-8", "surrogatepass"),
+                                            digest_size=6).hexdigest()
+    return None
+
+
+def rename_comments(thread: Thread, renames: dict[str, str]) -> None:
+    """Comments' ids changed in place, with every link to them (parents, children, the
+    position map); a missing parent's id that `renames` names too."""
+    for c in thread.comments:
+        c.id = renames.get(c.id, c.id)
+        if c.parent is not None:
+            c.parent = renames.get(c.parent, c.parent)
+        if c.missing_parent is not None:
+            c.missing_parent = renames.get(c.missing_parent, c.missing_parent)
+        c.children = [renames.get(k, k) for k in c.children]
+    thread.positions = {c.id: i for i, c in enumerate(thread.comments)}
+
+
+def kept_tags(tags: list[str], change: Callable[[str], str]) -> list[str]:
+    """The tags a takedown leaves: a tag that holds removed text or a name is dropped (a tag
+    is an address, /tags/<tag>/: "[removed]" would gather unrelated threads there)."""
+    return [t for t in tags if change(t) == t]
 
 
 def marked(extra: dict[str, Any]) -> str | None:
@@ -244,18 +308,22 @@ def comment_removal(red: Redactions, by_id: dict[str, str], cid: str, author: st
                     extra: dict[str, Any]) -> str | None:
     """Why one comment is removed — named by id, by its author, or marked — or None."""
     why = by_id.get(cid)
-    if why is None and author is not None:
-        why = red.authors.get(author)
+    if why is None:
+        why = red.author_reason(author)
     return marked(extra) if why is None else why
 
 
-def text_change(red: Redactions, gone: list[str]) -> Callable[[str], str] | None:
-    """The change to every other text of a thread: quoted copies of the removed comments'
-    bodies (`gone`) and removed authors' names become "[removed]"; None when nothing would."""
-    scrub = _quote_scrubber(gone)
+def text_change(red: Redactions, gone: list[str], renames: dict[str, str] | None = None
+                ) -> Callable[[str], str] | None:
+    """The change to every other text of a thread: copies of removed text — the removed
+    comments' bodies (`gone`), and what the site's other threads remove (`red.quoted`) — and
+    removed authors' names become "[removed]"; None when nothing would."""
+    scrub = _quote_scrubber(frozenset(quote_keys(gone)), red.quoted)
+    if renames:   # `>>id` links and mentions of a renamed comment's id (before the names)
+        scrub = _chain(scrub, lambda s: _renamed(s, renames))
     if red.names is not None:
         names = red.names
-        scrub = _chain(scrub, lambda s: names.sub(REMOVED, s))
+        scrub = _chain(scrub, names.sub)
     return scrub
 
 
@@ -272,8 +340,13 @@ _URL_PARTS = re.compile(r"[/?#&=]")
 
 
 def names_in(url: str | None, names: set[str] | dict[str, Any]) -> bool:
-    """Whether a URL has a name as one of its parts (a path segment, `@name`, a query value)."""
-    return bool(url) and any(p.lstrip("@~") in names for p in _URL_PARTS.split(url))
+    """Whether a URL has a name as one of its parts (a path segment, `@name`, `~name`, a query
+    value), however it is escaped or capitalised."""
+    if not url:
+        return False
+    folded = {n.casefold() for n in names}
+    return any(p.lstrip("@~").casefold() in folded
+               for p in _URL_PARTS.split(Decoded(url).text))
 
 
 def remove_comment(c: Comment, reason: str) -> None:
@@ -316,32 +389,236 @@ def rewrite_extra(extra: dict[str, Any], change: Callable[[str], str]) -> dict[s
     return out if isinstance(out, dict) else {}
 
 
-_HTML_TAG = re.compile(r"<[^>]*>")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n")
+# --- matching what a text says, however it is written -------------------------------------------
+# A copy of removed text, or a removed name, may be written in another form than the original:
+# entities (`&#109;alloryx`), URL escapes (`%6dalloryx`), JSON and JS escapes (`\u006d`), other
+# capitals, Markdown or HTML around its words, other line breaks. Matching is done on the
+# decoded text (`Decoded`), case-insensitively, word by word; what matched is replaced in the
+# text as written, so a match that began inside an escape removes the whole escape.
+
+_ESCAPE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?"
+                     r"|(?:%[0-9A-Fa-f]{2})+|\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2}|\\[nrt\"/\\]")
+_JSON_ESCAPES = {"\\n": "\n", "\\r": "\r", "\\t": "\t", '\\"': '"', "\\/": "/", "\\\\": "\\"}
+_DECODE_ROUNDS = 3     # `%26%23109%3B` is `&#109;` is `m`: escapes of escapes, a few deep
 
 
-def _units(text: str) -> Iterator[str]:
-    """A text's lines and sentences (tags end one too), without quote marks around them."""
-    for part in _SENTENCE.split(_HTML_TAG.sub("\n", text)):
-        part = part.strip().lstrip("> ").strip()
-        if len(part) >= QUOTE_MIN:
-            yield part
+def _unescape(piece: str) -> str:
+    if piece[0] == "&":
+        return html.unescape(piece)
+    if piece[0] == "%":
+        return unquote(piece, errors="replace")
+    if piece in _JSON_ESCAPES:
+        return _JSON_ESCAPES[piece]
+    return chr(int(piece[2:], 16))
 
 
-def _quote_scrubber(bodies: list[str]) -> Callable[[str], str] | None:
-    """Replaces quoted copies of removed text (any line or sentence of it, long enough to be
-    more than a common phrase) with "[removed]". Set lookups, not one regex of every removed
-    sentence: linear in the text, and nothing to compile per thread."""
-    units = {u for body in bodies for u in _units(body)}
-    if not units:
+class _Layer:
+    """One round of decoding: the decoded text and where each of its pieces came from."""
+
+    def __init__(self, text: str) -> None:
+        out: list[str] = []
+        self.dec: list[int] = []     # where each piece starts in the decoded text
+        self.src: list[int] = []     # … and in the text it was decoded from
+        self.end: list[int] = []     # where it ends there
+        self.plain: list[bool] = []  # copied as it is (positions inside it map one to one)
+        at = done = 0
+        for m in _ESCAPE.finditer(text):
+            if m.start() > done:
+                self._piece(at, done, m.start(), True)
+                out.append(text[done:m.start()])
+                at += m.start() - done
+            value = _unescape(m.group())
+            self._piece(at, m.start(), m.end(), value == m.group())
+            out.append(value)
+            at += len(value)
+            done = m.end()
+        if done < len(text) or not self.dec:
+            self._piece(at, done, len(text), True)
+            out.append(text[done:])
+        self.text = "".join(out)
+
+    def _piece(self, dec: int, src: int, end: int, plain: bool) -> None:
+        self.dec.append(dec)
+        self.src.append(src)
+        self.end.append(end)
+        self.plain.append(plain)
+
+    def start(self, a: int) -> int:
+        i = bisect.bisect_right(self.dec, a) - 1
+        return self.src[i] + (a - self.dec[i] if self.plain[i] else 0)
+
+    def stop(self, b: int) -> int:
+        i = max(0, bisect.bisect_left(self.dec, b) - 1)
+        return min(self.end[i], self.src[i] + (b - self.dec[i])) if self.plain[i] \
+            else self.end[i]
+
+
+class Decoded:
+    """A text with its escapes decoded (a few rounds deep), and the span of the original text
+    that any span of the decoded one came from."""
+
+    def __init__(self, text: str) -> None:
+        self.layers: list[_Layer] = []
+        while len(self.layers) < _DECODE_ROUNDS and _ESCAPE.search(text):
+            layer = _Layer(text)
+            if layer.text == text:
+                break
+            self.layers.append(layer)
+            text = layer.text
+        self.text = text
+
+    def span(self, a: int, b: int) -> tuple[int, int]:
+        for layer in reversed(self.layers):
+            a, b = layer.start(a), layer.stop(b)
+        return a, b
+
+
+def replace_spans(text: str, spans: list[tuple[int, int]], by: str = REMOVED) -> str:
+    """`text` with each span (of the original text; overlaps merged) replaced by `by`."""
+    if not spans:
+        return text
+    merged: list[list[int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    out, done = [], 0
+    for a, b in merged:
+        out += [text[done:a], by]
+        done = b
+    out.append(text[done:])
+    return "".join(out)
+
+
+# An attribution line ("Mallory <m@example.org> wrote:", "On Mon, … Mallory wrote:"), whole:
+# when it holds a removed name, the address and the rest of it go with the name.
+_ATTRIBUTION = re.compile(r"(?m)^[ \t>]*(?=\S)([^\n]{1,300}?(?:\b(?:wrote|writes|écrit|schrieb|"
+                          r"escribió|scrisse|skrev|napisał|kirjoitti|schreef)\b[^\n]{0,80}?"
+                          r"|@[^\n]{0,200}?):[ \t]*$)", re.I)
+# Before a name: a mention's mark (@name, ~name, u/name, /u/name); after it: its mail address.
+_BEFORE = r"(?:@|~|/?u/)?"
+_AFTER = r"(?:@[\w-]+(?:\.[\w-]+)+|\"?[ \t]*<[^<>\s]*@[^<>\s]*>|[ \t]*\([^()\s]*@[^()\s]*\))?"
+
+
+class Names:
+    """Removed authors' names as words in any text, however written (decoded, any capitals,
+    any white space between the words of a name), with a mention's mark before one and a mail
+    address after; a mail's attribution line that holds one is removed whole."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.folded = {n.casefold() for n in names}
+        alts = "|".join(r"\s+".join(map(re.escape, n.split()))
+                        for n in sorted(names, key=lambda n: (-len(n), n)) if n.strip())
+        self.pattern = re.compile(rf"(?<!\w){_BEFORE}(?:{alts})(?!\w){_AFTER}", re.I)
+
+    def spans(self, decoded: str) -> list[tuple[int, int]]:
+        """Where the names are in a decoded text, attribution lines widened to the whole."""
+        found = [m.span() for m in self.pattern.finditer(decoded)]
+        if found and ":" in decoded:
+            for m in _ATTRIBUTION.finditer(decoded):
+                if any(m.start(1) <= a < m.end(1) for a, _ in found):
+                    found.append(m.span(1))
+        return found
+
+    def search(self, text: str) -> bool:
+        return bool(self.pattern.search(Decoded(text).text))
+
+    def sub(self, text: str) -> str:
+        """`text` with every removed name (and what carries it) replaced by "[removed]"."""
+        d = Decoded(text)
+        spans = self.spans(d.text)
+        return replace_spans(text, [d.span(a, b) for a, b in spans]) if spans else text
+
+
+# --- quotes of removed text ---------------------------------------------------------------------
+# Removed text is matched word by word: its words, case-folded, with whatever lies between
+# them (spaces, line breaks, `>` marks, Markdown, tags, entities) ignored. What counts as a
+# copy: any QUOTE_WORDS words of it in a row, or a whole line or sentence of it that is
+# shorter, or the whole of it — always at least QUOTE_MIN characters. Shorter runs are too
+# common a phrase to remove wherever they are written.
+
+QUOTE_WORDS = 6
+_WORD = re.compile(r"\w+")
+_MARKUP = re.compile(r"</?[A-Za-z][^<>]{0,500}>|\]\([^()\s]{0,2000}\)")   # tags, link targets
+_UNIT = re.compile(r"(?<=[.!?])\s+|\n")
+
+
+def _words(text: str) -> list[tuple[str, int, int]]:
+    """(folded word, start, end) of each word of a decoded text, markup skipped."""
+    out: list[tuple[str, int, int]] = []
+    done = 0
+    for m in _MARKUP.finditer(text):
+        out += [(w.group().casefold(), done + w.start(), done + w.end())
+                for w in _WORD.finditer(text, done, m.start())]
+        done = m.end()
+    out += [(w.group().casefold(), w.start(), w.end()) for w in _WORD.finditer(text, done)]
+    return out
+
+
+def _key(words: list[tuple[str, int, int]]) -> str:
+    """A run of words by a hash of it: the build state keeps these (never the removed words),
+    and a hash holds no word a reader could find."""
+    text = " ".join(w for w, _, _ in words)
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+    return f"{len(words)}.{digest}"
+
+
+def quote_keys(texts: Iterable[str]) -> set[str]:
+    """What `quotes` looks for: the word runs of the removed texts that count as a copy."""
+    keys: set[str] = set()
+    for text in texts:
+        decoded = Decoded(text).text
+        words = _words(decoded)
+        keys.update(_key(words[i:i + QUOTE_WORDS]) for i in range(len(words) - QUOTE_WORDS + 1))
+        parts = [words] if len(words) < QUOTE_WORDS else []
+        done = 0
+        for m in _UNIT.finditer(decoded + "\n"):
+            parts.append([w for w in words if done <= w[1] < m.start()])
+            done = m.end()
+        keys.update(_key(p) for p in parts if 0 < len(p) < QUOTE_WORDS
+                    and p[-1][2] - p[0][1] >= QUOTE_MIN)
+    return keys
+
+
+def _quote_spans(decoded: str, known: Callable[[str], bool], lengths: set[int]
+                 ) -> list[tuple[int, int]]:
+    words = _words(decoded)
+    spans = []
+    for i in range(len(words)):
+        for n in lengths:
+            run = words[i:i + n]
+            if len(run) == n and run[-1][2] - run[0][1] >= QUOTE_MIN and known(_key(run)):
+                spans.append((run[0][1], run[-1][2]))
+    return spans
+
+
+@functools.lru_cache(maxsize=8)   # the site's set is the same for every thread of a build
+def _lengths(keys: frozenset[str]) -> frozenset[int]:
+    return frozenset(int(k.partition(".")[0]) for k in keys)
+
+
+def _quote_scrubber(*key_sets: set[str] | frozenset[str]) -> Callable[[str], str] | None:
+    """Replaces copies of removed text (see QUOTE_WORDS) with "[removed]": linear in the text
+    (a set lookup for each word and each run length), nothing compiled per thread."""
+    sets = [k for k in key_sets if k]
+    if not sets:
         return None
+    lengths = set().union(*map(_lengths, sets))
+    known = sets[0].__contains__ if len(sets) == 1 else lambda k: any(k in s for s in sets)
 
     def scrub(text: str) -> str:
-        for part in dict.fromkeys(_units(text)):
-            if part in units:
-                text = text.replace(part, REMOVED)
-        return text
+        d = Decoded(text)
+        spans = _quote_spans(d.text, known, lengths)
+        return replace_spans(text, [d.span(a, b) for a, b in spans]) if spans else text
     return scrub
+
+
+def _renamed(text: str, renames: dict[str, str]) -> str:
+    for old, new in renames.items():
+        if old in text:
+            text = text.replace(old, new)
+    return text
 
 
 def _chain(first: Callable[[str], str] | None, second: Callable[[str], str]
@@ -349,3 +626,74 @@ def _chain(first: Callable[[str], str] | None, second: Callable[[str], str]
     if first is None:
         return second
     return lambda s: second(first(s))
+
+
+# --- removed text quoted in other threads ----------------------------------------------------------
+
+def site_texts(red: Redactions, content: Path, cache: Path | None = None) -> Redactions:
+    """`red` with `quoted`: the word runs (QUOTE_WORDS) of every text the site's thread files
+    remove — removed comments' bodies, and the title, body and comments of removed threads —
+    so that a quote of one in any other thread is removed too. Its digest covers them: when a
+    removed text changes, every thread is rendered again. `cache` (a file beside the build
+    state) keeps each file's runs by a hash of its bytes, so only changed files are loaded
+    again; it is only an optimisation, and a cache that does not parse is ignored."""
+    if not (red.comments or red.threads or red.authors) or not content.is_dir():
+        return red
+    from .load import content_walk, load_bytes
+
+    old = _read_cache(cache, red.digest)
+    new: dict[str, list] = {}
+    for path in content_walk(content).files:
+        rel = path.relative_to(content).as_posix()
+        try:
+            data = sitefs.read_bytes(path)
+        except ThreadpressError:
+            continue   # the build names it
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        keys = old.get(rel, (None, None))[1] if old.get(rel, (None,))[0] == digest else None
+        if keys is None:
+            thread, _ = load_bytes(data, rel, PurePosixPath(rel).with_suffix("").as_posix())
+            keys = sorted(quote_keys(removed_texts(thread, red))) if thread is not None else []
+        new[rel] = [digest, keys]
+    _write_cache(cache, red.digest, new)
+    quoted = frozenset(k for _, keys in new.values() for k in keys)
+    h = hashlib.blake2b(f"{red.digest}\0".encode(), digest_size=16)
+    for k in sorted(quoted):
+        h.update(k.encode("utf-8", "surrogatepass") + b"\0")
+    return replace(red, quoted=quoted, digest=h.hexdigest())
+
+
+def removed_texts(thread: Thread, red: Redactions) -> list[str]:
+    """What the takedowns remove of one thread, as text: all of it when the thread is
+    removed, else its removed comments' bodies."""
+    if thread_removal(red, thread.slug, thread.id, thread.author, thread.extra) is not None:
+        return [thread.title, thread.body, *(c.body for c in thread.comments if c.body)]
+    by_id = red.comment_reasons(thread)
+    return [c.body for c in thread.comments if c.body and
+            comment_removal(red, by_id, c.id, c.author, c.extra) is not None]
+
+
+def _read_cache(cache: Path | None, digest: str) -> dict[str, tuple[str, list[str]]]:
+    try:
+        doc = json.loads(cache.read_text(encoding="utf-8")) if cache else None
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(doc, dict) or doc.get("digest") != digest or \
+            not isinstance(doc.get("files"), dict):
+        return {}
+    return {rel: (v[0], v[1]) for rel, v in doc["files"].items()
+            if isinstance(v, list) and len(v) == 2 and isinstance(v[0], str)
+            and isinstance(v[1], list) and all(isinstance(k, str) for k in v[1])}
+
+
+def _write_cache(cache: Path | None, digest: str, files: dict[str, list]) -> None:
+    if cache is None or any(p.is_symlink() for p in (cache, cache.parent)):
+        return   # never written through a link: it could lead out of the site
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"digest": digest, "files": files}, ensure_ascii=False),
+                       encoding="utf-8")
+        os.replace(tmp, cache)
+    except OSError:
+        pass   # a cache that cannot be written costs time at the next build, nothing else

@@ -67,6 +67,7 @@ def write_docs(thread: Thread, dest: Path, language: str) -> None:
         return   # the same key: the same documents
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()   # a removed thread has no documents: its folder is kept, empty
     for rel, text in documents(thread, language):
         path = tmp.joinpath(*rel.split("/"))
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,10 +85,8 @@ def documents(thread: Thread, language: str) -> Iterator[tuple[str, str]]:
 
     known = thread.positions.__contains__
     base = routes.slug_dir(thread.slug)
-    if thread.removed is not None:   # taken down (redactions.yaml): not a word of it is found
-        yield (f"{base}{routes.search_part(0)}", f'<!doctype html><html lang="{escape(language)}">'
-               '<head><meta charset="utf-8"></head><body></body></html>\n')
-        return
+    if thread.removed is not None:   # taken down (redactions.yaml): not even its address is
+        return                       # in the index (an empty document would be a result URL)
     head = (f'<!doctype html><html lang="{escape(language)}"><head><meta charset="utf-8">'
             f'<meta data-pagefind-meta="title[content]" content="{escape(thread.title)}">')
     tags = "".join(f'<meta data-pagefind-filter="tag[content]" content="{escape(t)}">'
