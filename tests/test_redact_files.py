@@ -5,10 +5,13 @@ change nothing."""
 
 from __future__ import annotations
 
+import errno
 import gzip
 import html
 import json
+import os
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -17,12 +20,13 @@ from urllib.parse import unquote
 import pytest
 import yaml
 
-from support import parse_diagnostic, python_env
+from support import diagnostics, parse_diagnostic, python_env
 from test_build import make_site
 from test_redact import BY_EVE, BY_ID, DRAMA, THREAD
 from threadpress import redact_files, redactions
 from threadpress.build import build_site
 from threadpress.cli import main
+from threadpress.importers import common
 from threadpress.importers.common import import_threads
 from threadpress.load import load_text
 
@@ -373,6 +377,215 @@ def test_the_command_line(tmp_path):
     assert broken.returncode == 1 and "Traceback" not in broken.stderr
     [d] = [parse_diagnostic(line) for line in broken.stderr.splitlines()]
     assert (d["path"], d["field"]) == ("redactions.yaml", "authors[0].name")
+
+
+# --- faults, moved and linked files, --dry-run -------------------------------------------------
+
+TWO = "comments:\n  - {thread: plain, id: '2'}\n  - {thread: hn/100, id: '102'}\n"
+
+
+def _small_site(root: Path, entries: str = TWO) -> Path:
+    """plain.yaml and an HN import (thread file and record), with `entries` to apply."""
+    site = make_site(root, {"plain.yaml": THREAD})
+    import_threads("hn", [str(HN)], site / "content", "yaml")
+    (site / "redactions.yaml").write_text(entries, encoding="utf-8")
+    return site
+
+
+def _run(capsys, *args: str) -> tuple[int, str, list[dict]]:
+    """`threadpress redact ARGS`: exit status, standard output, the diagnostics on stderr."""
+    status = main(["redact", *args])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return status, out, diagnostics(err)
+
+
+@pytest.mark.parametrize("denied, why", [
+    ("content/_imports/hn", "its folder content/_imports/hn is not writable"),
+    ("content/_imports/hn/100.json", "it is read-only")])
+def test_a_file_that_cannot_be_written_is_named_and_nothing_is_written(
+        tmp_path, monkeypatch, capsys, denied, why):
+    """Checked for every file before any is written: never a site half redacted (the thread
+    file done, its import record not). Root ignores modes, so os.access says no here."""
+    site = _small_site(tmp_path / "s")
+    monkeypatch.chdir(site)
+    before = _tree(site / "content")
+    real_access = os.access
+    monkeypatch.setattr(redact_files.os, "access", lambda path, mode: False if
+                        Path(path).resolve() == (site / denied).resolve() else
+                        real_access(path, mode))
+    status, out, diags = _run(capsys)
+    assert status == 1
+    assert [(d["path"], d["kind"]) for d in diags] == [("content/_imports/hn/100.json", "error")]
+    assert diags[0]["message"].startswith(f"cannot write this file: {why}; nothing was written")
+    assert _tree(site / "content") == before
+    assert out.startswith("nothing was redacted: 3 files to change, none written")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_folder_for_real(tmp_path, capsys):
+    site = _small_site(tmp_path / "s")
+    before = _tree(site / "content")
+    folder = site / "content" / "_imports" / "hn"
+    folder.chmod(0o555)
+    try:
+        status, _, diags = _run(capsys, str(site))
+    finally:
+        folder.chmod(0o755)
+    assert status == 1 and diags[0]["path"].endswith("_imports/hn/100.json")
+    assert _tree(site / "content") == before
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EACCES])
+def test_a_write_that_fails_is_named_and_ends_the_writes(tmp_path, monkeypatch, capsys, code):
+    """A full disk half-way: the file is named, no traceback, exit 1, and what was written
+    is whole. The real writer is used; its temporary file is what fails."""
+    site = _small_site(tmp_path / "s")
+    monkeypatch.chdir(site)
+    made = []
+    real_mkstemp = common.tempfile.mkstemp
+
+    def mkstemp(**kw):
+        made.append(Path(kw["dir"]) / kw["prefix"])
+        if len(made) == 2:
+            raise OSError(code, os.strerror(code))
+        return real_mkstemp(**kw)
+    monkeypatch.setattr(common.tempfile, "mkstemp", mkstemp)
+    status, out, diags = _run(capsys)
+    assert status == 1
+    # each thread file is written just before its import record
+    assert [p.as_posix().rsplit("/", 2)[-2:] for p in made] == [
+        ["hn", ".100.yaml."], ["hn", ".100.json."]]
+    [d] = diags
+    assert d["path"] == "content/_imports/hn/100.json" and d["kind"] == "error"
+    assert d["message"].startswith(f"cannot write this file ({os.strerror(code)}): it was not "
+                                   "changed, nor the 1 file after it; run threadpress redact "
+                                   "again")
+    assert out == ("redacted 1 comment in 1 of 2 thread files, and 0 of 1 import record; "
+                   "2 files not written (see above)\n")
+    assert "Line one" in (site / "content" / "_imports" / "hn" / "100.json").read_text()
+    assert [p.name for p in site.rglob(".*.tmp")] == []
+    monkeypatch.setattr(common.tempfile, "mkstemp", real_mkstemp)
+    status, out, diags = _run(capsys)      # run again: it finishes
+    assert (status, diags) == (0, [])
+    # the record's comment counts now: its thread file changed in the first run
+    assert out == ("redacted 2 comments and 1 other text (quotes, names, links) in 1 of 2 thread "
+                   "files, and 1 of 1 import record\n")
+    assert "Line one" not in (site / "content" / "_imports" / "hn" / "100.json").read_text()
+
+
+def test_a_thread_file_moved_after_import_has_its_record_redacted(tmp_path, capsys):
+    """The record is found by what the import wrote into both files: the id and source."""
+    site = _small_site(tmp_path / "s", "comments: [{thread: show/tidy, id: '102'}]\n")
+    (site / "content" / "show").mkdir()
+    (site / "content" / "hn" / "100.yaml").rename(site / "content" / "show" / "tidy.yaml")
+    status, out, diags = _run(capsys, str(site))
+    assert (status, diags) == (0, [])
+    assert out == "redacted 1 comment in 1 of 2 thread files, and 1 of 1 import record\n"
+    assert [rel for rel, data in _tree(site / "content").items() if b"Line one" in data] == []
+
+
+def test_a_record_whose_thread_file_is_gone_gets_the_author_entries(tmp_path, monkeypatch,
+                                                                      capsys):
+    site = _small_site(tmp_path / "s", "authors: [{name: carol}]\n")
+    monkeypatch.chdir(site)
+    (site / "content" / "hn" / "100.yaml").unlink()
+    status, out, diags = _run(capsys)
+    assert status == 0
+    assert [(d["path"], d["kind"]) for d in diags] == [("content/_imports/hn/100.json",
+                                                        "warning")]
+    assert "no thread file of this import record" in diags[0]["message"]
+    assert out.endswith("in 1 of 1 import record (no thread file needed a change)\n")
+    assert "carol" not in (site / "content" / "_imports" / "hn" / "100.json").read_text()
+
+
+@pytest.mark.parametrize("bad", [b'{"thread": ', b"\xff\xfe not text", b'{"other": 1}'])
+def test_a_broken_import_record_is_named_and_the_rest_still_redacted(tmp_path, monkeypatch,
+                                                                       capsys, bad):
+    site = _small_site(tmp_path / "s")
+    monkeypatch.chdir(site)
+    (site / "content" / "_imports" / "hn" / "0bad.json").write_bytes(bad)
+    status, out, diags = _run(capsys)
+    assert status == 1
+    assert {d["path"] for d in diags} == {"content/_imports/hn/0bad.json"}
+    assert diags[-1]["message"].startswith("not redacted: fix this import record")
+    assert out.endswith("in 2 of 2 thread files, and 1 of 2 import records\n")
+    assert [rel for rel, data in _tree(site / "content").items()
+            if b"ZEBRA" in data or b"Line one" in data] == []
+    assert (site / "content" / "_imports" / "hn" / "0bad.json").read_bytes() == bad
+
+
+def test_a_linked_thread_file_is_redacted_in_the_file_it_names(tmp_path, capsys):
+    """Written through the link (it stays a link), once for two links to one file."""
+    site = make_site(tmp_path / "s", {})
+    (site / "kept").mkdir()
+    (site / "kept" / "t.yaml").write_text(THREAD, encoding="utf-8")
+    for name in ("a.yaml", "b.yaml"):
+        (site / "content" / name).symlink_to(Path("..") / "kept" / "t.yaml")
+    (site / "redactions.yaml").write_text("authors: [{name: mallory_q7}]\n", encoding="utf-8")
+    status, out, diags = _run(capsys, str(site))
+    assert (status, diags) == (0, [])
+    assert out.startswith("redacted 1 comment") and out.endswith("in 1 of 2 thread files\n")
+    assert all((site / "content" / n).is_symlink() for n in ("a.yaml", "b.yaml"))
+    text = (site / "kept" / "t.yaml").read_text(encoding="utf-8")
+    assert "ZEBRA-PAYLOAD" not in text and "mallory_q7" not in text
+    assert _run(capsys, str(site))[1].startswith("nothing to redact")
+
+
+def test_two_links_to_one_file_with_different_takedowns_are_refused(tmp_path, monkeypatch,
+                                                                    capsys):
+    site = make_site(tmp_path / "s", {})
+    monkeypatch.chdir(site)
+    (site / "kept").mkdir()
+    (site / "kept" / "t.yaml").write_text(THREAD, encoding="utf-8")
+    for name in ("a.yaml", "b.yaml"):
+        (site / "content" / name).symlink_to(Path("..") / "kept" / "t.yaml")
+    (site / "redactions.yaml").write_text("comments: [{thread: a, id: '2'}]\n", encoding="utf-8")
+    status, _, diags = _run(capsys)
+    assert status == 1
+    assert [d["path"] for d in diags] == ["content/a.yaml", "content/b.yaml"]
+    assert "this file is also content/b.yaml (a link)" in diags[0]["message"]
+    assert (site / "kept" / "t.yaml").read_text(encoding="utf-8") == THREAD
+
+
+def test_dry_run_lists_what_it_would_change_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    site = _small_site(tmp_path / "s")
+    monkeypatch.chdir(site)
+    before = _tree(site / "content")
+    status, out, diags = _run(capsys, "--dry-run")
+    assert (status, diags) == (0, [])
+    assert out.splitlines() == [
+        "would change content/hn/100.yaml: 1 comment",
+        "would change content/plain.yaml: 1 comment and 1 other text (quotes, names, links)",
+        "would change content/_imports/hn/100.json: 1 comment",
+        "would redact 2 comments and 1 other text (quotes, names, links) in 2 of 2 thread "
+        "files, and 1 of 1 import record"]
+    assert _tree(site / "content") == before
+    status, out, _ = _run(capsys)
+    assert (status, out.split()[0]) == (0, "redacted")
+
+
+def test_a_rewritten_file_keeps_its_permission_bits(tmp_path, capsys):
+    site = _small_site(tmp_path / "s")
+    plain = site / "content" / "plain.yaml"
+    plain.chmod(0o640)
+    record = site / "content" / "_imports" / "hn" / "100.json"
+    record.chmod(0o604)
+    assert _run(capsys, str(site))[0] == 0
+    assert "ZEBRA" not in plain.read_text()
+    assert (stat.S_IMODE(plain.stat().st_mode), stat.S_IMODE(record.stat().st_mode)) == \
+        (0o640, 0o604)
+
+
+def test_a_new_file_gets_the_mode_open_would_give_it(tmp_path):
+    """Not mkstemp's 0600: 0644 under the usual umask."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    path = common._write(tmp_path / "new" / "t.yaml", "title: t\n")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
+    path.chmod(0o600)
+    common._write(path, "title: u\n")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
 def _red(text: str) -> redactions.Redactions:

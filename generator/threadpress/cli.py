@@ -38,6 +38,7 @@ run `threadpress COMMAND --help` for a command's options""",
 see docs/import.md for how to save each source's payload""",
     "redact": """examples:
   threadpress redact                 # apply ./redactions.yaml to content/ and content/_imports/
+  threadpress redact --dry-run       # only list the files it would change
   threadpress redact my-archive && git -C my-archive commit -am "Takedown"
 the text stays in git history: docs/archive-care.md says how to rewrite it""",
 }
@@ -146,6 +147,8 @@ def _parser() -> argparse.ArgumentParser:
         "only its addresses. The build's pages stay the same; a re-import brings nothing back. "
         "Running it again changes nothing.", epilog=EXAMPLES["redact"], formatter_class=_Help)
     red.add_argument("site", nargs="?", default=".", help="the site folder (default: .)")
+    red.add_argument("-n", "--dry-run", action="store_true",
+                     help="list the files it would change, and what in each; write nothing")
     red.set_defaults(run=_redact)
     return p
 
@@ -270,8 +273,11 @@ def _serve(args: argparse.Namespace) -> int:
 def _redact(args: argparse.Namespace) -> int:
     from .redact_files import redact_site
 
-    outcome = redact_site(Path(args.site))
+    outcome = redact_site(Path(args.site), write=not args.dry_run)
     report(outcome.diagnostics)
+    if args.dry_run:
+        for line in outcome.listing():
+            print(line)
     print(outcome.summary())
     return 1 if outcome.errors else 0
 

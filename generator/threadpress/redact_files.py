@@ -22,6 +22,10 @@ that so when the author's name, which matched an author entry, is gone from the 
 
 Re-imports keep it so: `import` applies the same takedowns to what it writes (`for_import`).
 Running `redact` again finds nothing to do.
+
+Nothing is written unless every file to change can be (each one that cannot is named), so a
+site is never left with a thread file redacted and its import record not; a link is written
+through to the file it names, and each file keeps its permission bits.
 """
 
 from __future__ import annotations
@@ -57,6 +61,15 @@ class Tally:
 
     def __bool__(self) -> bool:
         return bool(self.comments or self.threads or self.texts)
+
+    def parts(self) -> list[str]:
+        """`2 comments`, `1 thread`, `3 other texts (…)`: the comments always."""
+        parts = [plural(self.comments, "comment")]
+        if self.threads:
+            parts.append(plural(self.threads, "thread"))
+        if self.texts:
+            parts.append(f"{plural(self.texts, 'other text')} (quotes, names, links)")
+        return parts
 
     def add(self, other: "Tally") -> None:
         self.comments += other.comments
@@ -243,10 +256,26 @@ def _text(value: Any) -> str | None:
 class Planned:
     """One file to rewrite: its new text and what redacting it changed."""
 
-    path: Path
+    path: Path              # as found under content/ (a link, perhaps)
     text: str
     tally: Tally
     record: bool = False
+    of: tuple[Path, ...] = ()   # a record's thread files (as found)
+
+    @property
+    def target(self) -> Path:
+        """The file written: `path` with every link followed."""
+        return Path(os.path.realpath(self.path))
+
+
+@dataclass(frozen=True)
+class Known:
+    """A thread file that loaded: what the build names it by, and what its import record
+    is matched by once it has moved (the import writes both from the payload)."""
+
+    slug: str
+    id: str
+    source: str | None
 
 
 @dataclass
@@ -259,32 +288,50 @@ class Outcome:
     records: int = 0        # import records read
     listed: bool = True     # whether redactions.yaml names anything
     written: bool = False
+    done: list[Planned] = field(default_factory=list)   # written, in the order written
 
     @property
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if not d.warning]
 
+    def listing(self) -> list[str]:
+        """What --dry-run lists: each file it would change, and what in it."""
+        return [f"would change {display_path(p.path)}: {_joined(p.tally.parts())}"
+                for p in self.planned]
+
     def summary(self) -> str:
-        """The line `redact` prints."""
-        total = Tally()
-        for p in self.planned:
-            if not p.record:   # a record holds the same comments again: counted once
-                total.add(p.tally)
+        """The line `redact` prints (`would redact …` before the writes, as --dry-run)."""
         seen = (f"{plural(self.threads, 'thread file')} and "
                 f"{plural(self.records, 'import record')}")
         if not self.listed:
             return f"nothing to redact: no entries in {redactions.REDACTIONS_NAME}"
         if not self.planned:
             return f"nothing to redact: the takedowns are already in all {seen}"
-        parts = [plural(total.comments, "comment")]
-        if total.threads:
-            parts.append(plural(total.threads, "thread"))
-        if total.texts:
-            parts.append(f"{plural(total.texts, 'other text')} (quotes, names, links)")
-        records = sum(p.record for p in self.planned)
-        return (f"redacted {_joined(parts)} in {len(self.planned) - records} of "
-                f"{plural(self.threads, 'thread file')}, and {records} of "
-                f"{plural(self.records, 'import record')}")
+        shown = self.done if self.written else self.planned
+        if not shown:
+            return (f"nothing was redacted: {plural(len(self.planned), 'file')} to change, "
+                    "none written (see above); run threadpress redact again once they can be")
+        files = [p for p in shown if not p.record]
+        records = [p for p in shown if p.record]
+        total = Tally()
+        for p in files:
+            total.add(p.tally)
+        changed = {p.path for p in files}
+        for p in records:   # a record holds its thread file's comments again: counted once
+            if not changed.intersection(p.of):
+                total.add(p.tally)
+        parts = total.parts()
+        if files or not records:
+            where = f"in {len(files)} of {plural(self.threads, 'thread file')}"
+            if self.records:
+                where += f", and {len(records)} of {plural(self.records, 'import record')}"
+        else:
+            where = (f"in {len(records)} of {plural(self.records, 'import record')} "
+                     "(no thread file needed a change)")
+        verb = "redacted" if self.written else "would redact"
+        left = len(self.planned) - len(shown)
+        rest = f"; {plural(left, 'file')} not written (see above)" if left else ""
+        return f"{verb} {_joined(parts)} {where}{rest}"
 
 
 def _joined(parts: list[str]) -> str:
@@ -292,10 +339,12 @@ def _joined(parts: list[str]) -> str:
 
 
 def redact_site(site: Path, write: bool = True) -> Outcome:
-    """Apply SITE/redactions.yaml to every thread file and import record under SITE/content.
-    Every file is planned (and its result checked) before any is written; a thread file with
-    errors is reported and left as it is, the others are still redacted. Raises
-    ThreadpressError for a missing site or content folder, or a malformed redactions.yaml."""
+    """Apply SITE/redactions.yaml to every thread file and import record under SITE/content
+    (with `write` false, only say what would change: --dry-run). Every file is planned (and
+    its result checked) before any is written, and written only when every one can be; a
+    thread file or record with errors is reported and left as it is, the others are still
+    redacted. Raises ThreadpressError for a missing site or content folder, or a malformed
+    redactions.yaml."""
     content = site / "content"
     if not site.is_dir():
         raise ThreadpressError.one("no such site folder", display_path(site))
@@ -308,28 +357,117 @@ def redact_site(site: Path, write: bool = True) -> Outcome:
         return outcome
     found = content_walk(content)
     outcome.diagnostics += found.diagnostics
-    names: dict[Path, tuple[str, str]] = {}   # thread file → (slug, id), for its record
+    known: dict[Path, Known] = {}   # thread file → what names it, for its record
+    plans: list[tuple[Path, Planned | None]] = []
     for path in found.files:
         slug = PurePosixPath(path.relative_to(content).as_posix()).with_suffix("").as_posix()
-        plan = _plan_thread(path, slug, red, outcome, names)
+        plan = _plan_thread(path, slug, red, outcome, known)
         outcome.threads += 1
-        if plan is not None:
-            outcome.planned.append(plan)
+        if path in known:
+            plans.append((path, plan))
+    outcome.planned += _one_per_file(plans, site, outcome)
+    plans = []
+    listed = set(found.files)
+    by_id: dict[str, list[Path]] = {}
+    for path, k in known.items():
+        by_id.setdefault(k.id, []).append(path)
     for path in _records(content, site, outcome):
         outcome.records += 1
-        plan = _plan_record(path, content, red, names)
-        if plan is not None:
-            outcome.planned.append(plan)
-    outcome.diagnostics += redactions.unmatched(red, {n for pair in names.values() for n in pair})
+        plans.append((path, _plan_record(path, content, red, Files(known, by_id, listed),
+                                         outcome)))
+    outcome.planned += _one_per_file(plans, site, outcome)
+    outcome.diagnostics += redactions.unmatched(red, {n for k in known.values()
+                                                      for n in (k.slug, k.id)})
     if write:
-        for p in outcome.planned:
-            write_atomic(p.path, p.text)
-        outcome.written = True
+        _write_all(outcome)
     return outcome
 
 
+def _one_per_file(plans: list[tuple[Path, Planned | None]], site: Path,
+                  outcome: Outcome) -> list[Planned]:
+    """One plan per real file. A link is written through to its file (which the walk keeps
+    inside the site); two names of one file (links) must agree on its new text (None: as it
+    is), or it is reported under each name and left as it is: one file cannot hold two
+    takedowns, and writing either would change the other name's pages."""
+    by_file: dict[str, list[tuple[Path, Planned | None]]] = {}
+    for path, plan in plans:
+        by_file.setdefault(os.path.realpath(path), []).append((path, plan))
+    out: list[Planned] = []
+    for real, named in by_file.items():
+        texts = {p.text if p else None for _, p in named}
+        chosen = next((p for _, p in named if p is not None), None)
+        if chosen is not None and not sitefs.inside(Path(real), site):
+            outcome.diagnostics.append(Diagnostic(
+                "not redacted: a link to a file outside the site folder",
+                display_path(chosen.path)))
+        elif len(texts) > 1:
+            for path, _ in named:
+                others = ", ".join(display_path(p) for p, _ in named if p != path)
+                outcome.diagnostics.append(Diagnostic(
+                    f"not redacted: this file is also {others} (a link), and the takedowns "
+                    "differ between its names; give them the same entries, or make the link a "
+                    "copy", display_path(path)))
+        elif chosen is not None:
+            out.append(chosen)
+    return out
+
+
+def _write_all(outcome: Outcome) -> None:
+    """Write the planned files: none when any cannot be (each such file named); each thread
+    file just before its import record. A write that fails (a full disk) is named and ends
+    the writes; running redact again finishes them."""
+    problems = [d for p in outcome.planned for d in [_unwritable(p)] if d is not None]
+    outcome.written = True
+    if problems:
+        outcome.diagnostics += problems
+        return
+    for p in _write_order(outcome.planned):
+        try:
+            write_atomic(p.target, p.text)
+        except OSError as exc:
+            left = len(outcome.planned) - len(outcome.done) - 1
+            after = f", nor the {plural(left, 'file')} after it" if left else ""
+            outcome.diagnostics.append(Diagnostic(
+                f"cannot write this file ({exc.strerror or exc}): it was not changed{after}; "
+                "run threadpress redact again once it can be written", display_path(p.path)))
+            return
+        outcome.done.append(p)
+
+
+def _unwritable(p: Planned) -> Diagnostic | None:
+    """Why a planned file cannot be written, or None. The new text goes to a temporary file
+    in its folder, then takes the file's name: the folder must be writable; a file made
+    read-only is respected. Checked for every file before any is written, so that a site is
+    never left half redacted (a thread file done, its record not)."""
+    through = f" (a link to {display_path(p.target)})" if p.path.is_symlink() else ""
+    if not os.access(p.target.parent, os.W_OK | os.X_OK):
+        why = f"its folder {display_path(p.target.parent)} is not writable"
+    elif not os.access(p.target, os.W_OK):
+        why = "it is read-only"
+    else:
+        return None
+    return Diagnostic(f"cannot write this file{through}: {why}; nothing was written (make it "
+                      "writable and run threadpress redact again)", display_path(p.path))
+
+
+def _write_order(planned: list[Planned]) -> list[Planned]:
+    """Each thread file followed by its import records, then the records left."""
+    files = {p.path for p in planned if not p.record}
+    after: dict[Path, list[Planned]] = {}
+    rest: list[Planned] = []
+    for r in planned:
+        if r.record:
+            home = next((t for t in r.of if t in files), None)
+            (rest if home is None else after.setdefault(home, [])).append(r)
+    out: list[Planned] = []
+    for p in planned:
+        if not p.record:
+            out += [p, *after.get(p.path, [])]
+    return out + rest
+
+
 def _plan_thread(path: Path, slug: str, red: Redactions, outcome: Outcome,
-                 names: dict[Path, tuple[str, str]]) -> Planned | None:
+                 known: dict[Path, Known]) -> Planned | None:
     """One thread file redacted, or None when it has nothing to redact (or has errors)."""
     name = display_path(path)
     try:
@@ -343,7 +481,7 @@ def _plan_thread(path: Path, slug: str, red: Redactions, outcome: Outcome,
         outcome.diagnostics.append(Diagnostic("not redacted: fix the errors above (threadpress "
                                               "check) and run threadpress redact again", name))
         return None
-    names[path] = (before.slug, before.id)
+    known[path] = Known(before.slug, before.id, before.source)
     outcome.diagnostics += redactions.missing_comments(before, red)
     doc = parse(sitefs.decode_text(data, name), name)
     tally = redact_doc(doc, before.slug, path.stem, red)
@@ -385,27 +523,71 @@ def _records(content: Path, site: Path, outcome: Outcome) -> list[Path]:
     return [p for p in found.files if p.suffix == ".json" and p.parent.parent.name == RECORDS]
 
 
-def _plan_record(path: Path, content: Path, red: Redactions,
-                 names: dict[Path, tuple[str, str]]) -> Planned | None:
-    """One import record redacted as the thread file it belongs to (by that file's slug and
-    id; by its path when the file is gone), or None when it has nothing to redact."""
+@dataclass(frozen=True)
+class Files:
+    """The thread files found, for matching import records to them."""
+
+    known: dict[Path, Known]        # those that loaded
+    by_id: dict[str, list[Path]]    # those that loaded, by thread id
+    listed: set[Path]               # all, with errors or not
+
+
+def _plan_record(path: Path, content: Path, red: Redactions, files: Files,
+                 outcome: Outcome) -> Planned | None:
+    """One import record redacted as the thread file it belongs to, or None when it has
+    nothing to redact, or cannot be read (reported: the other records are still redacted)."""
     name = display_path(path)
-    data = parse_json(sitefs.read_bytes(path), name)
-    thread = data.get("thread") if isinstance(data, dict) else None
-    if not isinstance(thread, dict):
-        raise ThreadpressError.one("not an import record (expected an object with `thread`)",
-                                   name)
-    base = path.parent.parent.parent / path.parent.name / path.stem   # <folder>/<source>/<stem>
-    slug, tid = next((names[p] for p in (base.with_suffix(s) for s in SUFFIXES) if p in names),
-                     (base.relative_to(content).as_posix(), ""))
-    tally = redact_doc(thread, slug, tid or path.stem, red)
-    if not tally:
-        return None
     try:
-        text = json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
-    except ValueError as exc:
-        raise ThreadpressError.one(f"cannot write the record back: {exc}", name) from None
-    return Planned(path, text, tally, record=True)
+        data = parse_json(sitefs.read_bytes(path), name)
+        thread = data.get("thread") if isinstance(data, dict) else None
+        if not isinstance(thread, dict):
+            raise ThreadpressError.one("not an import record (expected an object with "
+                                       "`thread`)", name)
+        of, names = _record_threads(path, thread, content, files, outcome)
+        tally = Tally()
+        for slug, tid in names:
+            tally.add(redact_doc(thread, slug, tid or path.stem, red))
+        if not tally:
+            return None
+        try:
+            text = json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+        except ValueError as exc:
+            raise ThreadpressError.one(f"cannot write the record back: {exc}", name) from None
+    except ThreadpressError as e:
+        outcome.diagnostics += e.diagnostics
+        outcome.diagnostics.append(Diagnostic(
+            "not redacted: fix this import record or delete it (a re-import then merges as if "
+            "the thread were new) and run threadpress redact again", name))
+        return None
+    return Planned(path, text, tally, record=True, of=of)
+
+
+def _record_threads(path: Path, thread: dict, content: Path, files: Files, outcome: Outcome
+                    ) -> tuple[tuple[Path, ...], list[tuple[str, str]]]:
+    """The thread files an import record belongs to, and the (slug, id) to redact it as.
+    The import writes `<folder>/_imports/<source>/<stem>.json` beside `<folder>/<source>/
+    <stem>.yaml`; a file moved or renamed since is found by what the import wrote into both,
+    its id and its source link. A record whose thread file is gone gets the entries that
+    need no thread file (authors), and those naming the thread where the import put it."""
+    base = path.parent.parent.parent / path.parent.name / path.stem   # <folder>/<source>/<stem>
+    at = [p for p in (base.with_suffix(s) for s in SUFFIXES) if p in files.listed]
+    slug = base.relative_to(content).as_posix()
+    if at and at[0] not in files.known:      # it has errors, reported with it
+        return (), [(slug, "")]
+    if at:
+        k = files.known[at[0]]
+        return (at[0],), [(k.slug, k.id)]
+    tid = _ident(thread.get("id")) or path.stem
+    source = thread.get("source") if isinstance(thread.get("source"), str) else None
+    moved = [p for p in files.by_id.get(tid, []) if source is None or
+             files.known[p].source in (None, source)]
+    if moved:
+        return tuple(moved), [(files.known[p].slug, files.known[p].id) for p in moved]
+    outcome.diagnostics.append(Diagnostic(
+        f"no thread file of this import record (not at {slug}, none with id {tid}): only the "
+        f"author entries, and any naming {slug}, were applied to it", display_path(path),
+        warning=True))
+    return (), [(slug, "")]
 
 
 # --- imports --------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import inspect
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 import time
@@ -637,6 +638,25 @@ def _read_input(module: Any, source: str, arg: str, stdin: BinaryIO | None) -> t
     raise ThreadpressError.one(f"no such file{hint}", file=arg)
 
 
+def _new_file_mode() -> int:
+    """What open() gives a new file: 0666 less the umask (0644 under the usual 022). Read
+    once: setting the umask to read it is not safe while other threads create files."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_NEW_FILE_MODE = _new_file_mode()
+
+
+def _mode_of(path: Path) -> int:
+    """The permission bits a rewrite of `path` keeps: its own, or a new file's."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return _NEW_FILE_MODE
+
+
 def _write(path: Path, text: str, durable: bool = True) -> Path:
     """Write atomically (temp file + rename); leave the file alone when nothing changed.
 
@@ -646,8 +666,10 @@ def _write(path: Path, text: str, durable: bool = True) -> Path:
     data = text.encode("utf-8")
     if path.is_file() and path.read_bytes() == data:
         return path
+    mode = _mode_of(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, mode)   # mkstemp makes 0600: the file keeps its bits
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
