@@ -6,13 +6,14 @@ only taken as unchanged when its stat or its bytes say so. Builds check the same
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from threadpress import state
-from threadpress.errors import Diagnostic
+from threadpress.errors import Diagnostic, ThreadpressError
 from threadpress.model import Summary
 from threadpress.routes import MARKER
 
@@ -124,11 +125,35 @@ def broken(good: dict) -> dict[str, tuple[object, str]]:
         "bad time": ({**good, "threads": {"a/b.yaml": {
             **one, "summary": {**one["summary"], "created": "yesterday"}}}}, "corrupt"),
         "files not a number": ({**good, "files": "many"}, "corrupt"),
+        # what the state says is used as paths and values: none is taken on trust
+        "files a number in a string": ({**good, "files": "5"}, "corrupt"),
+        "a slug leaving the output": ({**good, "threads": {"a/b.yaml": {
+            **one, "summary": {**one["summary"], "slug": "../../elsewhere"}}}}, "corrupt"),
+        "an absolute slug": ({**good, "threads": {"a/b.yaml": {
+            **one, "summary": {**one["summary"], "slug": "/etc"}}}}, "corrupt"),
+        "an alias leaving the output": ({**good, "threads": {"a/b.yaml": {
+            **one, "summary": {**one["summary"], "aliases": ["a/../.."]}}}}, "corrupt"),
+        "an entry leaving the output": ({**good, "threads": {"a/b.yaml": {
+            **one, "entries": ["../x"]}}}, "corrupt"),
+        "an entry not a string": ({**good, "threads": {"a/b.yaml": {**one, "entries": [5]}}},
+                                  "corrupt"),
+        "a thread file leaving content": ({**good, "threads": {"../a/b.yaml": one}}, "corrupt"),
+        "a title not a string": ({**good, "threads": {"a/b.yaml": {
+            **one, "summary": {**one["summary"], "title": ["x"]}}}}, "corrupt"),
+        "tags a string": ({**good, "threads": {"a/b.yaml": {
+            **one, "summary": {**one["summary"], "tags": "xy"}}}}, "corrupt"),
+        "a time without its zone": ({**good, "threads": {"a/b.yaml": {
+            **one, "summary": {**one["summary"], "created": "2024-01-01T00:00:00"}}}},
+            "corrupt"),
+        "a warning's line not a number": ({**good, "threads": {"a/b.yaml": {
+            **one, "warnings": [{**one["warnings"][0], "line": "3"}]}}}, "corrupt"),
+        "threads a list": ({**good, "threads": []}, "corrupt"),
         "not utf-8": (b"\xff\xfe", "corrupt"),
     }
 
 
-@pytest.mark.parametrize("case", sorted(broken({"threads": {"a/b.yaml": {"summary": {}}}})))
+@pytest.mark.parametrize("case", sorted(broken({"threads": {"a/b.yaml": {"summary": {},
+                                                                         "warnings": [{}]}}})))
 def test_a_state_not_to_trust_is_discarded_with_a_warning(tmp_path, case):
     st = state.State("spec", "b1", {"a/b.yaml": entry()})
     path, output = saved(tmp_path, st)
@@ -231,3 +256,46 @@ def test_the_build_id_names_the_inputs_in_any_order():
     assert len(ids) == 5
     assert state.build_id("s", {"b": e2, "a": e1}) == state.build_id("s", {"a": e1, "b": e2})
     assert state.marker_text("x").splitlines()[-1] == "build x"
+
+
+def test_a_state_file_that_is_a_link_is_not_read(tmp_path):
+    st = state.State("spec", "b1", {"a/b.yaml": entry()})
+    path, output = saved(tmp_path, st)
+    elsewhere = tmp_path / "elsewhere.json"
+    path.rename(elsewhere)
+    path.symlink_to(elsewhere)
+    loaded, warning = state.load(path, output, "spec")
+    assert loaded.threads == {} and "unreadable or corrupt" in warning
+
+
+def test_secure_removes_links_and_special_files_from_the_state_folder_only(tmp_path):
+    site, outside = tmp_path / "site", tmp_path / "outside"
+    (outside / "keep").mkdir(parents=True)
+    (outside / "keep" / "f").write_text("mine")
+    where = state.state_file(site, site / "output")
+    cache = where.with_suffix("")
+    (cache / "posts").mkdir(parents=True)
+    (where.parent / "link").symlink_to(outside)
+    (cache / "posts" / "side.jsonl").symlink_to(outside / "keep" / "f")
+    (cache / "real.json").write_text("{}")
+    os.mkfifo(where.parent / "pipe")
+    (where.parent / "x.search").symlink_to(outside)
+    warnings = state.secure(where, [cache, cache / "posts", where.parent / "x.search",
+                                    where.parent / "x.search" / "docs"])
+    assert sorted(w.split(": ")[0].rsplit("/", 1)[-1] for w in warnings) == \
+        ["link", "pipe", "side.jsonl", "x.search"]
+    assert all("removed, not followed" in w for w in warnings)
+    assert (outside / "keep" / "f").read_text() == "mine"
+    assert sorted(p.name for p in where.parent.iterdir()) == [cache.name]
+    assert (cache / "real.json").exists() and not any((cache / "posts").iterdir())
+
+
+def test_secure_refuses_a_state_folder_that_is_a_link(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (site / state.STATE_DIR).symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(ThreadpressError) as e:
+        state.secure(state.state_file(site, site / "output"))
+    [d] = e.value.diagnostics
+    assert d.file.endswith(state.STATE_DIR) and "symbolic link" in d.message

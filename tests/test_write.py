@@ -255,7 +255,7 @@ def test_an_unreadable_journal_is_dropped_with_a_warning(tmp_path, capsys, journ
     out.recover()
     assert not out.journal.exists()
     assert capsys.readouterr().err == \
-        f"warning: ignoring an unreadable build journal {out.journal}\n"
+        f"warning: ignoring an unreadable or corrupt build journal {out.journal}\n"
     assert files_under(out.path)["a/index.html"] == b"1"
 
 
@@ -555,3 +555,51 @@ def test_a_journal_that_cannot_be_written_is_a_message_and_moves_nothing(tmp_pat
     assert message(e) == ("cannot write: the disk is full", str(out.journal))
     monkeypatch.undo()
     assert files_under(out.path)["a/index.html"] == b"old" and not out.journal.exists()
+
+
+# --- nothing read back is trusted (more end to end in test_untrusted_state.py) ----------------
+
+def test_an_output_path_that_is_a_link_means_the_folder_it_leads_to(tmp_path):
+    (tmp_path / "pages" / "docs").mkdir(parents=True)
+    (tmp_path / "public").symlink_to(tmp_path / "pages" / "docs")
+    out = Output(tmp_path / "public")
+    assert out.path == tmp_path / "pages" / "docs" and out.link == tmp_path / "public"
+    assert out.parent == tmp_path / "pages" and out.journal.parent == tmp_path / "pages"
+    assert Output(tmp_path / "site").link is None
+
+
+def test_removing_a_link_removes_the_link_only(tmp_path):
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "keep.txt").write_text("mine")
+    (tmp_path / "old").symlink_to(tmp_path / "elsewhere")
+    write.remove(tmp_path / "old")
+    assert not os.path.lexists(tmp_path / "old")
+    assert (tmp_path / "elsewhere" / "keep.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("rel", ["../elsewhere", "linked/keep.txt", "linked", "/abs", "gone"])
+def test_a_commit_moves_only_entries_of_the_live_output(tmp_path, rel):
+    out = build_output(tmp_path, {"a/index.html": "1"})
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "keep.txt").write_text("mine")
+    (out.path / "linked").symlink_to(tmp_path / "elsewhere")
+    stage = out.new_folder("staging")
+    with pytest.raises(ThreadpressError) as e:
+        out.commit(stage, ["a", rel])
+    assert message(e) == (f"refusing to move {rel!r} into the new output: not a file or folder "
+                          "of the output (a link, or outside it)", str(out.path))
+    assert (tmp_path / "elsewhere" / "keep.txt").read_text() == "mine"
+    assert (out.path / "a" / "index.html").read_text() == "1" and not out.journal.exists()
+
+
+def test_a_journal_that_is_a_link_is_not_read_nor_written_through(tmp_path, capsys):
+    out = build_output(tmp_path, {"a/index.html": "1"})
+    (tmp_path / "elsewhere.json").write_text(json.dumps({"stage": "x", "moved": []}))
+    out.journal.symlink_to(tmp_path / "elsewhere.json")
+    out.recover()
+    assert "unreadable or corrupt build journal" in capsys.readouterr().err
+    assert not os.path.lexists(out.journal)
+    out.journal.symlink_to(tmp_path / "elsewhere.json")
+    stage = out.new_folder("staging")
+    out.commit(stage, ["a"])
+    assert json.loads((tmp_path / "elsewhere.json").read_text()) == {"stage": "x", "moved": []}

@@ -14,6 +14,7 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator
@@ -89,7 +90,12 @@ def build_outcome(site: Path, output: Path, base_url: str | None = None,
     spec = tasks.make_spec(config, resolved, load_redactions(site),
                            load_secret(site) if config.anonymize_authors else b"")
     out = Output(output)
-    out.lock_path = state.state_file(site, out.path).with_suffix(".lock")
+    where = state.state_file(site, out.path)
+    # before anything in the state folder is opened, the lock included: no link is followed
+    for warning in state.secure(where, _cache_folders(where)):
+        if not quiet:
+            print(f"warning: {warning}", file=sys.stderr)
+    out.lock_path = where.with_suffix(".lock")
     with locked(out, quiet):
         out.recover()
         out.check_replaceable()
@@ -98,6 +104,13 @@ def build_outcome(site: Path, output: Path, base_url: str | None = None,
     notice = base_url_notice(config, site)
     outcome.notices = [notice] if notice else []
     return outcome
+
+
+def _cache_folders(where: Path) -> list[Path]:
+    """The folders of an output's cache, beside its build state file (see _build)."""
+    index = search.folder(where)
+    return [where.with_suffix(""), where.with_suffix("") / "posts", index, index / "docs",
+            index / "shards"]
 
 
 def _build(site: Path, spec: tasks.Spec, out: Output, jobs: int | None, quiet: bool,
@@ -199,7 +212,7 @@ class _Plan:
 
 def _docs_of(index: Path, spec_key: str) -> Callable[[state.Entry], bool]:
     """Whether a thread's search documents are kept (else it is rendered again to write them)."""
-    return lambda e: (index / "docs" / search.doc_key(spec_key, e.hash)).is_dir()
+    return lambda e: sitefs.real_dir(index / "docs" / search.doc_key(spec_key, e.hash))
 
 
 def _plan(files: list[Path], content: Path, previous: state.State, output: Path,
@@ -214,7 +227,7 @@ def _plan(files: list[Path], content: Path, previous: state.State, output: Path,
         stat = (st.st_size, st.st_mtime_ns, st.st_ino)
         old = previous.threads.get(rel)
         if old is not None and previous.unchanged(rel, stat, path.read_bytes) \
-                and all(os.path.lexists(output / e) for e in old.entries) \
+                and all(sitefs.real_entry(output, e) for e in old.entries) \
                 and (posts is None
                      or taxonomies.side_file(posts, rel, old.hash + previous.spec).exists()) \
                 and (has_docs is None or has_docs(old)):
@@ -372,7 +385,8 @@ def _prune(posts: Path, entries: dict[str, state.Entry], spec: str) -> None:
     keep = {taxonomies.side_file(posts, rel, e.hash + spec).name for rel, e in entries.items()}
     for name in os.listdir(posts) if posts.is_dir() else ():
         if name not in keep:
-            (posts / name).unlink(missing_ok=True)
+            with suppress(OSError):   # a folder put there by hand: not ours to empty
+                (posts / name).unlink()
 
 
 def _site_pages(threads: list[Summary], spec: tasks.Spec, stage: Staging, build_id: str,

@@ -13,6 +13,10 @@ index is built only when one of its threads changed, and is kept in the state fo
 staged output gets hard links (or copies) of every shard, so the swap stays atomic. There is a
 power of two of shards, about `SHARD_COMMENTS` comments each: Pagefind's memory is bounded by
 one shard, and a query fetches a few small files from each shard.
+
+The state folder is in the site, where anyone may have put a link: its documents and shards are
+read without following one (sitefs.own_files), so nothing outside the site is indexed or
+published, and pruning deletes only what is inside it.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from html import escape
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from . import routes
+from . import routes, sitefs
 from .anchors import anchor
 from .errors import Diagnostic
 from .model import Thread
@@ -63,7 +67,7 @@ def doc_key(spec_key: str, file_hash: str) -> str:
 
 def write_docs(thread: Thread, dest: Path, language: str) -> None:
     """A thread's search documents into `dest`, whole or not at all (a rename)."""
-    if dest.exists():
+    if sitefs.real_dir(dest):
         return   # the same key: the same documents
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -147,7 +151,8 @@ def build(shards: list[Shard], root: Path, config: str = "threadpress.yaml"
     a failure is reported against the `search` setting of the `config` file."""
     for shard in shards:
         dest = root / "shards" / shard.name
-        if (dest / "pagefind-entry.json").exists() or (dest / EMPTY).exists():
+        if sitefs.real_dir(dest) and (sitefs.real_entry(dest, "pagefind-entry.json")
+                                      or sitefs.real_entry(dest, EMPTY)):
             continue
         work = root / f".{shard.name}.{os.getpid()}.tmp"
         shutil.rmtree(work, ignore_errors=True)
@@ -181,7 +186,7 @@ def _gather(shard: Shard, docs: Path, dest: Path) -> None:
         parts.setdefault(key, set()).add(routes.search_part(int(part)))
     for key, names in parts.items():
         src = docs / key
-        for path in src.rglob("search-*.html"):
+        for path in sitefs.own_files(src):
             if path.name in names:
                 target = dest / path.relative_to(src)
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -280,12 +285,12 @@ def _link(src: Path, dest: Path) -> None:
 def place(shards: list[Shard], root: Path, stage: Staging) -> list[str]:
     """Every shard into the staged output; the bundle paths, first one with Pagefind's scripts."""
     bundles = []
-    shards = [s for s in shards if not (root / "shards" / s.name / EMPTY).exists()]
+    shards = [s for s in shards if not os.path.lexists(root / "shards" / s.name / EMPTY)]
     for i, shard in enumerate(shards):
         src = root / "shards" / shard.name
         rel = routes.search_bundle(shard.name)
-        for path in sorted(src.rglob("*")):
-            if not path.is_file() or (i and path.name in ASSETS):
+        for path in sitefs.own_files(src):
+            if i and path.name in ASSETS:
                 continue
             target = stage.path(rel + path.relative_to(src).as_posix())
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -302,7 +307,15 @@ def prune(shards: list[Shard], root: Path) -> None:
             "shards": {s.name for s in shards}}
     for kind, names in keep.items():
         where = root / kind
-        if where.is_dir():
+        if sitefs.real_dir(where):
             for path in where.iterdir():
                 if path.name not in names:
-                    shutil.rmtree(path, ignore_errors=True)
+                    _delete(path)
+
+
+def _delete(path: Path) -> None:
+    """A folder and what is in it, or a file or link (the link itself, never what it leads to)."""
+    if sitefs.real_dir(path):
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)

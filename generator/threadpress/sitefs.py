@@ -9,11 +9,13 @@ nothing outside the site is ever read, published or quoted in a message.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
 from .errors import Diagnostic, ThreadpressError
+from .routes import is_inside
 
 
 def inside(path: Path, root: Path) -> bool:
@@ -141,3 +143,78 @@ def theme_problems(folders: Iterable[Path], read: bool = False) -> list[Diagnost
             except ThreadpressError as e:
                 found += e.diagnostics
     return found
+
+
+# --- what threadpress reads back from its own folders -----------------------------------------
+# The build state, the output and the journal beside it are written by threadpress, but they sit
+# where others write too (a contributed commit, a restored CI cache, a hand edit). So nothing
+# read back from them is followed through a symbolic link, and a path read back is used only as
+# a relative path (routes.is_inside) reached through real folders.
+
+def real_dir(path: Path | str) -> bool:
+    """Whether `path` is a folder itself, not a link to one (nor anything else)."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def real_entry(root: Path, rel: str) -> bool:
+    """Whether the relative path `rel` names a file or a folder under `root` that is no link,
+    reached through real folders only: something that may be listed, moved or deleted."""
+    if not isinstance(rel, str) or not is_inside(rel):
+        return False
+    parts = rel.split("/")
+    here = str(root)
+    for part in parts[:-1]:
+        here = os.path.join(here, part)
+        if not real_dir(here):
+            return False
+    try:
+        mode = os.lstat(os.path.join(here, parts[-1])).st_mode
+    except OSError:
+        return False
+    return stat.S_ISDIR(mode) or stat.S_ISREG(mode)
+
+
+def real_parents(root: Path, rel: str) -> bool:
+    """Whether the folders above `rel` under `root` are real folders or not there yet (to be
+    made): a move to `rel` cannot be sent elsewhere through a link."""
+    if not isinstance(rel, str) or not is_inside(rel):
+        return False
+    here = str(root)
+    for part in rel.split("/")[:-1]:
+        here = os.path.join(here, part)
+        if os.path.lexists(here) and not real_dir(here):
+            return False
+    return True
+
+
+def own_files(folder: Path) -> list[Path]:
+    """The regular files under `folder`, in a stable order, never entering a link (a link to a
+    folder or to a file is passed over; so is `folder` itself when it is a link)."""
+    found: list[Path] = []
+    stack = [str(folder)] if real_dir(folder) else []
+    while stack:
+        here = stack.pop()
+        try:
+            with os.scandir(here) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(entry.path)
+            elif entry.is_file(follow_symlinks=False):
+                found.append(Path(entry.path))
+    return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
+
+
+def read_own(path: Path) -> bytes:
+    """The bytes of a regular file threadpress wrote, never through a link (OSError if `path`
+    is a link, a folder, a pipe or missing)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise OSError(f"{path} is not a regular file")
+        return f.read()

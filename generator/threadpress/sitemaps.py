@@ -7,7 +7,9 @@ comment pages' URLs are not kept anywhere: they are read back from the folders t
 written to — the staging folder for a thread rendered in this build, the live output for a
 reused one — one thread at a time, so the parent's memory holds one thread's names and one
 sitemap file at most, and the list is exactly the pages that exist (an incremental build
-lists what a cold one does). Only with base_url: a sitemap needs absolute URLs.
+lists what a cold one does). Only with base_url: a sitemap needs absolute URLs. A folder is
+listed only when it is reached through real folders of that root (sitefs.real_entry), and only
+the comment pages' folders in it, never through a link: the sitemap names nothing outside.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 from xml.sax.saxutils import escape
 
-from . import routes
+from . import routes, sitefs
 from .model import Summary
 from .times import iso
 from .write import Staging
@@ -45,14 +47,16 @@ def urls(threads: list[tuple[Summary, Path]], links: routes.Links, comment_pages
         yield links.absolute(folder) or "", mod
         if comment_pages and s.count:
             yield from ((links.absolute(f"{folder}{routes.COMMENTS}/{name}/") or "", mod)
-                        for name in _names(root / folder / routes.COMMENTS))
+                        for name in _names(root, folder + routes.COMMENTS))
 
 
-def _names(folder: Path) -> list[str]:
-    try:
-        return sorted(os.listdir(folder))
-    except FileNotFoundError:   # a thread whose comment pages are all gone: none to list
+def _names(root: Path, rel: str) -> list[str]:
+    """The comment pages' folders in `root`/`rel` (none when it is not a real folder there:
+    a thread whose comment pages are all gone, or a link)."""
+    if not (sitefs.real_entry(root, rel) and sitefs.real_dir(root / rel)):
         return []
+    with os.scandir(root / rel) as listing:
+        return sorted(e.name for e in listing if e.is_dir(follow_symlinks=False))
 
 
 def write(stage: Staging, entries: Iterable[tuple[str, str]], base: routes.Links) -> int:

@@ -9,20 +9,27 @@ the output. A reused thread's side file is the one its last rendering wrote, so 
 thread changes only its own lines. At site-page time the side files of the current threads are
 streamed into an SQLite database on disk and read back per author in order: memory stays
 bounded, the cost is one sort, and an incremental build gives what a cold one does.
+
+The state folder is in the site, where anyone may have edited it: side files and digests are
+read without following a link, and a row or digest of the wrong shape is discarded, never
+used (a side file holding one is removed with a warning, so the next build renders its
+thread again).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import sqlite3
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from . import routes
+from . import routes, sitefs
 from .anchors import anchor
 from .model import Summary
 from .times import iso
@@ -109,13 +116,32 @@ class Posts:
             (author,))
 
 
-def _rows(path: Path) -> Iterator[list]:
+def _rows(path: Path) -> list[list]:
+    """A side file's rows, or none when it is missing or not what spill() writes (a corrupt
+    one is removed, with a warning: its thread is rendered again by the next build)."""
     try:
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                yield json.loads(line)
+        data = sitefs.read_own(path)
     except FileNotFoundError:
-        return
+        return []
+    except OSError:
+        data = b"\xff"   # a link or a folder: corrupt
+    try:
+        rows = [json.loads(line) for line in data.decode("utf-8").splitlines()]
+        if all(_is_row(row) for row in rows):
+            return rows
+    except ValueError:
+        pass
+    print(f"warning: {sitefs.shown(path)}: a corrupt file in the build state, discarded; the "
+          "next build renders its thread again", file=sys.stderr)
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+    return []
+
+
+def _is_row(row: object) -> bool:
+    """[author, created, position, comment id, excerpt], as spill() writes them."""
+    return isinstance(row, list) and len(row) == 5 and isinstance(row[2], int) \
+        and all(isinstance(row[i], str) for i in (0, 1, 3, 4))
 
 
 def post_link(links: routes.Links, comment_pages: bool) -> Callable[[str, str, str], str]:
@@ -156,7 +182,8 @@ class Reuse:
     def keep(self, author: str, digest: str, folder: str) -> bool:
         """Whether the author's pages can be moved from the live output as they are."""
         old = self.previous.get(author)
-        if old is None or old[0] != digest or not (self.live / folder).is_dir():
+        if old is None or old[0] != digest or not sitefs.real_dir(self.live / folder) \
+                or not sitefs.real_entry(self.live, folder.rstrip("/")):
             return False
         self.pages[author] = old
         self.moved.append(folder.rstrip("/"))
@@ -168,13 +195,18 @@ def load_digests(folder: Path, build_id: str) -> dict[str, list]:
     """The author pages' digests saved by the build that made the live output (none when the
     file describes another build: a failed build never saves it)."""
     try:
-        data = json.loads((folder / DIGESTS).read_text(encoding="utf-8"))
+        data = json.loads(sitefs.read_own(folder / DIGESTS).decode("utf-8"))
     except (OSError, ValueError):
         return {}
     if not build_id or not isinstance(data, dict) or data.get("build_id") != build_id:
         return {}
     pages = data.get("pages")
-    return pages if isinstance(pages, dict) else {}
+    if not isinstance(pages, dict):
+        return {}
+    # [digest, files, bytes] each: anything else is not used (that author is rendered again)
+    return {author: page for author, page in pages.items()
+            if isinstance(page, list) and len(page) == 3 and isinstance(page[0], str)
+            and all(isinstance(n, int) and not isinstance(n, bool) for n in page[1:])}
 
 
 def save_digests(folder: Path, build_id: str, pages: dict[str, list]) -> None:

@@ -10,6 +10,10 @@ Safety rules, in the order a build meets them:
   it deletes anything; killed between the two renames of the swap itself (the old output
   moved away, the stage not yet in), it is finished: the journal names the complete stage. At
   every instant there is a complete site at the output path, or the journal that restores it.
+- Nothing read back is trusted: the journal may only move entries of our own folders (relative
+  paths, through real folders, never a link) between our folders beside the output. An output
+  path that is a symbolic link is followed once, to the folder it leads to, which is replaced
+  while the link stays as it is.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import json
 import os
 import secrets
 import shutil
+import stat
 import sys
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -116,7 +121,12 @@ class Output:
     """The live output folder and the bookkeeping around it (lock, journal, staging)."""
 
     def __init__(self, output: Path) -> None:
-        self.path = Path(os.path.abspath(output))
+        path = os.path.abspath(output)
+        # `-o public` where public links to a folder elsewhere (a Pages checkout, say): the
+        # build replaces that folder and leaves the link be. Renaming the link itself would put
+        # a folder in its place, and deleting the "old output" would empty the link's target.
+        self.link = Path(path) if os.path.islink(path) else None
+        self.path = Path(os.path.realpath(path)) if self.link else Path(path)
         name = self.path.name
         self.parent = self.path.parent
         self.lock_path = self.parent / f".{name}.lock"
@@ -125,6 +135,9 @@ class Output:
 
     def check_replaceable(self) -> None:
         out = self.path
+        if os.path.islink(out):   # still a link once resolved: a loop
+            raise ThreadpressError.one(f"output {self.link or out} is a symbolic link that "
+                                       "leads to no folder; remove it or choose another -o")
         if out.exists() and not out.is_dir():
             raise ThreadpressError.one(f"output {out} exists and is not a folder")
         if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
@@ -142,30 +155,63 @@ class Output:
     def recover(self) -> None:
         """Undo a commit that was killed half-way, or finish one killed between the two renames
         of its swap, when there is no output but a complete stage (see the module's docstring).
-        Only folders beside the output are moved: a journal cannot send files elsewhere."""
-        if not self.journal.exists():
+        Only our own folders beside the output are moved, and only entries inside them: a
+        journal cannot send files elsewhere, nor bring them in from elsewhere."""
+        if not os.path.lexists(self.journal):
             return
-        try:
-            entry = json.loads(self.journal.read_text())
-            stage, moved = Path(entry["stage"]), entry["moved"]
-            old = Path(entry.get("old") or stage)   # the live output, moved aside for the swap
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            print(f"warning: ignoring an unreadable build journal {self.journal}", file=sys.stderr)
+        read = self._read_journal()
+        if read is None:
+            print(f"warning: ignoring an unreadable or corrupt build journal {self.journal}",
+                  file=sys.stderr)
             with suppress(OSError):
                 self.journal.unlink()
             return
-        ours = stage.is_dir() and stage.parent == self.parent
-        old_ours = old.is_dir() and old.parent == self.parent
-        if not self.path.exists():
+        stage, old, moved = read
+        ours, old_ours = self._own_folder(stage), self._own_folder(old)
+        refused = []
+        if not os.path.lexists(self.path):
             if ours or old_ours:   # finish the swap; or, with no stage left, undo it
                 os.replace(stage if ours else old, self.path)
-        elif ours and self.path.is_dir():
+        elif ours and sitefs.real_dir(self.path):
             for rel in moved:
-                src, dst = stage / rel, self.path / rel
-                if src.exists() and not dst.exists():
+                if not (sitefs.real_entry(stage, rel) and sitefs.real_parents(self.path, rel)):
+                    if not is_inside(rel) or os.path.lexists(stage / rel):
+                        refused.append(rel)   # else moved back already, or never moved
+                    continue
+                dst = self.path / rel
+                if not os.path.lexists(dst):
                     dst.parent.mkdir(parents=True, exist_ok=True)
-                    os.replace(src, dst)
+                    os.replace(stage / rel, dst)
+        if refused:
+            print(f"warning: the build journal {self.journal} names paths that are not entries "
+                  f"of the output (a link, or outside it), not moved: "
+                  f"{', '.join(map(repr, refused))}", file=sys.stderr)
         self.journal.unlink()
+
+    def _read_journal(self) -> tuple[Path, Path, list[str]] | None:
+        """The journal's stage, old output and moved entries, or None when it is unreadable or
+        holds anything but what commit() writes (read without following a link)."""
+        try:
+            entry = json.loads(sitefs.read_own(self.journal))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(entry, dict):
+            return None
+        stage, moved = entry.get("stage"), entry.get("moved")
+        old = entry.get("old") or stage   # the live output, moved aside for the swap
+        if not (isinstance(stage, str) and isinstance(old, str) and isinstance(moved, list)
+                and all(isinstance(rel, str) for rel in moved)):
+            return None
+        return Path(stage), Path(old), moved
+
+    def _own_folder(self, folder: Path) -> bool:
+        """A folder this output's builds made: beside it, named and marked as ours, no link."""
+        try:
+            marked = stat.S_ISREG(os.lstat(folder / MARKER).st_mode)
+        except OSError:
+            marked = False
+        return folder.parent == self.parent and folder.name.startswith(self.prefix) \
+            and sitefs.real_dir(folder) and marked
 
     def remove_leftovers(self) -> None:
         """Staging and retired folders of builds that were killed (ours only: marker + name)."""
@@ -182,9 +228,16 @@ class Output:
             except OSError as e:
                 raise _os_error(e, self.path) from None
             return
+        for rel in reused:   # the state named them: each must be an entry of the live output
+            if not (sitefs.real_entry(self.path, rel) and sitefs.real_parents(stage, rel)):
+                raise ThreadpressError.one(f"refusing to move {rel!r} into the new output: not "
+                                           "a file or folder of the output (a link, or outside "
+                                           "it)", self.path)
         # from here until the swap, the journal says how to undo or finish it
         old = self.parent / f"{self.prefix}old-{os.getpid()}-{secrets.token_hex(4)}"
         try:
+            with suppress(FileNotFoundError):   # a stale one, or a link: never written through
+                self.journal.unlink()
             self.journal.write_text(json.dumps({"stage": str(stage), "old": str(old),
                                                 "moved": reused}))
         except OSError as e:   # a full disk, say: nothing has moved yet
@@ -209,7 +262,12 @@ class Output:
 
 def remove(folder: Path) -> None:
     """Delete a folder a build made, as far as the file system allows, its marker last: a
-    folder that could not be wholly deleted keeps it, so a later build knows it is ours."""
+    folder that could not be wholly deleted keeps it, so a later build knows it is ours. A link
+    is removed, never listed: what it leads to is not ours."""
+    if os.path.islink(folder):
+        with suppress(OSError):
+            os.unlink(folder)
+        return
     try:
         with os.scandir(folder) as listing:
             entries = [e for e in listing if e.name != MARKER]
@@ -236,7 +294,8 @@ def locked(output: Output, quiet: bool) -> Iterator[None]:
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(output.lock_path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        fd = os.open(output.lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0),
+                     FILE_MODE)
     except OSError as e:
         raise _os_error(e, output.lock_path) from None
     try:
