@@ -348,3 +348,59 @@ def test_a_stuck_pagefind_is_stopped_with_a_placed_error(site, capsys, monkeypat
     assert d["path"].endswith("threadpress.yaml") and d["kind"] == "error"
     assert d["message"].startswith("search: search index: Pagefind did not finish within 1 ")
     assert "Traceback" not in err and not (root / "out").exists()
+
+
+def test_check_and_build_agree_on_generated_sites(tmp_path_factory):
+    """Small sites drawn from the pieces the red team used (languages, slugs, term names,
+    theme templates, broken thread files): check's findings are build's, word for word."""
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from hypothesis import HealthCheck, given, settings, strategies as st
+
+    languages = st.sampled_from(["en", "en-US", "zh-Hans", "en_US", "zh.Hans", '"../x"', "''",
+                                 '"' + "q" * 40 + '"', "de-DE-1996"])
+    slugs = st.sampled_from(["", "a", "a/b", "search", "x/" * 3 + "y",
+                             "/".join(["s" * 250] * 5), "good"])
+    names = st.lists(st.sampled_from(["index.html", "page", "PAGE", "t", "a b", "../x"]),
+                     max_size=3)
+    templates = st.sampled_from([None, "{{ nope }}", "{% include 'gone.html' %}", "{{ 1/0 }}",
+                                 "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}",
+                                 "{% if %}", "<p>{{ site.title }}</p>"])
+    threads = st.lists(st.tuples(slugs, names, names, st.booleans()), min_size=1, max_size=3)
+
+    @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(languages, threads, templates)
+    def agree(language, drawn, template):
+        root = tmp_path_factory.mktemp("gen")
+        config = f"base_url: https://e.org/\nlanguage: {language}\n"
+        if template is not None:
+            config += "theme: t\n"
+            (root / "themes/t/templates").mkdir(parents=True)
+            (root / "themes/t/templates/404.html").write_text(template)
+        (root / "threadpress.yaml").write_text(config)
+        (root / "content").mkdir()
+        for i, (slug, tags, authors, broken) in enumerate(drawn):
+            text = f"title: t{i}\n" + (f"slug: {slug}\n" if slug else "") + (
+                f"tags: {json.dumps(tags)}\n") + "comments: " + json.dumps(
+                [{"id": str(k), "author": a, "body": "w"} for k, a in enumerate(authors)]) + "\n"
+            (root / "content" / f"t{i}.yaml").write_text(text + ("title: [\n" if broken else ""))
+        runs = []
+        for argv in (["check", "--strict", str(root)],
+                     ["build", "--strict", str(root), "-o", str(root / "out"), "-q", "-j", "1"]):
+            err = io.StringIO()
+            with redirect_stderr(err), redirect_stdout(io.StringIO()):
+                status = main(argv)
+            assert "Traceback" not in err.getvalue()
+            runs.append((status, findings(err.getvalue())))
+        (checked, found), (built, by_build) = runs
+        stops = language not in ("en", "en-US", "zh-Hans", "de-DE-1996") or template not in (
+            None, "<p>{{ site.title }}</p>") or any(broken for *_, broken in drawn)
+        if stops:   # build stops at the first stage that fails (the config, the theme, a
+            # thread file); check goes on: it finds all build finds, and more
+            assert set(by_build) <= set(found) and checked == built == 1
+        else:
+            assert (found, checked) == (by_build, built)
+        assert (built == 0) == (found == []) == (root / "out" / "index.html").is_file()
+
+    agree()

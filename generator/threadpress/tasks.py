@@ -137,7 +137,7 @@ def _hash_tree(h: "hashlib._Hash", folder: Path) -> None:
         h.update(sitefs.read_bytes(path))
 
 
-_RENDERERS: dict[str, "pages.Renderer"] = {}
+_RENDERERS: dict[str, "pages.Renderer"] = {}   # one: this spec's, in this theme folder
 
 
 def renderer(spec: Spec) -> "pages.Renderer":
@@ -145,10 +145,13 @@ def renderer(spec: Spec) -> "pages.Renderer":
     a build with nothing to render never imports them)."""
     from .render import pages
 
-    r = _RENDERERS.get(spec.key)
+    # the key names what the pages say, not where the theme is: two sites with equal themes
+    # (one process, the tests) must not share a renderer that reads the other's folder
+    key = f"{spec.key}\0{[str(d) for d in spec.theme.template_dirs]}"
+    r = _RENDERERS.get(key)
     if r is None:
         _RENDERERS.clear()
-        r = _RENDERERS[spec.key] = pages.Renderer(spec.theme, spec.config)
+        r = _RENDERERS[key] = pages.Renderer(spec.theme, spec.config)
     return r
 
 
