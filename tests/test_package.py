@@ -61,7 +61,8 @@ def test_wheel_metadata(dist):
     assert {"Homepage", "Source", "Issues", "Documentation"} <= set(urls)
     assert {r.split("<")[0].split(">")[0] for r in meta.get_all("Requires-Dist")
             if "extra ==" not in r} == {"jinja2", "markdown", "pyyaml", "nh3", "watchfiles",
-                                        "cmarkgfm", "zstandard", "pagefind[bin]", "cbor2"}
+                                        "cmarkgfm", "zstandard", "pagefind[bin]", "cbor2",
+                                        "ada-url"}
 
 
 def test_wheel_carries_themes_schema_scaffold_and_licence(dist):

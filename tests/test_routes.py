@@ -7,8 +7,9 @@ import hashlib
 import posixpath
 from urllib.parse import unquote
 
+import ada_url
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from threadpress import routes
@@ -127,6 +128,67 @@ def test_a_relative_link_leads_to_its_target(page_folder, target, to_file):
     assert resolved == posixpath.normpath("/" + target)
     if target.endswith("/") or not target:   # a folder's link stays a folder's
         assert href == "" or href.endswith("/")
+
+
+# Any segment a slug or an encoded id may have: every character but `/` (not "", "." or "..").
+# (drawn mostly from the characters that URLs give a meaning to, and `%20`'s)
+ANY_SEGMENT = st.text(st.sampled_from("?#%:\\ ;@&=+.20aFé\t") | st.characters(
+    exclude_characters="/", exclude_categories=("Cs",)), min_size=1, max_size=12).filter(
+    lambda s: s not in (".", ".."))
+ANY_FOLDER = st.lists(st.sampled_from(["a", "b"]) | ANY_SEGMENT, max_size=4).map(
+    lambda parts: "".join(p + "/" for p in parts))
+SITE = "http://site.test/sub/"
+
+
+def reference_path(route: str) -> str:
+    """A route as a URL path, written apart from routes.py: every byte outside RFC 3986's
+    unreserved set as %XX."""
+    keep = set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/")
+    return "".join(chr(b) if b in keep else f"%{b:02X}" for b in route.encode())
+
+
+def served_path(url: str) -> str | None:
+    """The file a server at SITE would send for an absolute URL (each segment decoded), or None
+    for a URL outside the site."""
+    parsed = ada_url.URL(url)
+    if not parsed.href.startswith(SITE):
+        return None
+    return "/".join(unquote(p, errors="strict") for p in parsed.pathname[len("/sub/"):].split("/"))
+
+
+@given(ANY_FOLDER, ANY_FOLDER, st.booleans())
+@example("", "a?b/", False)
+@example("x/", "a#b/", False)
+@example("a b/", "a%20b/", True)
+@example("", "q:x/", False)
+@example("é/", "%/", False)
+@example("", "a\\b/", False)
+def test_a_relative_link_leads_to_its_target_whatever_its_segments(page_folder, target, to_file):
+    """Read as a browser reads it (WHATWG, backslash, `?`, `#`, `%`, `:` and all), a link from
+    one route to another names the other route's own file, never a neighbour's (`a%20b` is not
+    `a b`)."""
+    page = page_folder + "index.html"
+    target = target + "feed.xml" if to_file else target
+    href = routes.Links().href(page, target) or "./"   # (as pages write a link to their folder)
+    assert served_path(ada_url.join_url(SITE + reference_path(page), href)) == target
+
+
+@given(ANY_FOLDER)
+@example("a?b/")
+@example("a#b/")
+@example("a%20b/")
+def test_an_absolute_link_names_its_route(target):
+    url = routes.Links(SITE).absolute(target + "index.html")
+    assert url == SITE + reference_path(target)
+    assert served_path(url) == target
+
+
+@pytest.mark.parametrize("route, path", [
+    ("a?b/", "a%3Fb/"), ("a#b/", "a%23b/"), ("a%20b/", "a%2520b/"), ("a b/", "a%20b/"),
+    ("é/ü/", "%C3%A9/%C3%BC/"), ("q:x/", "q%3Ax/"), ("../x/index.html", "../x/index.html"),
+    ("~a-b_c.d/", "~a-b_c.d/"), ("", "")])
+def test_url_path_encodes_each_segment(route, path):
+    assert routes.url_path(route) == path
 
 
 def test_relative_links_go_up_only_as_far_as_needed():

@@ -26,6 +26,7 @@ from urllib.parse import unquote
 from . import routes
 from .anchors import anchor
 from .model import Thread
+from .render.urls import safe_url
 
 Target = tuple[str, str]          # (thread slug, comment id or "" for the thread itself)
 
@@ -88,12 +89,17 @@ TABLE: list[tuple[str, re.Pattern, Callable[[re.Match], str]]] = [
 
 
 def url_key(url: str | None) -> str | None:
-    """The key of an item a URL names, or None when no table row knows the URL."""
+    """The key of an item a URL names, or None when no table row knows the URL. The rows match
+    the URL as a browser reads it (render/urls.py), so the host they see is the one a click on
+    the original link would reach: `https://evil.example\\@news.ycombinator.com/item?id=1` is
+    no Hacker News item."""
     if not url or len(url) > 2000:
         return None
-    url = url.strip()
+    href = safe_url(url)
+    if href is None:
+        return None
     for _, pattern, key in TABLE:
-        m = pattern.fullmatch(url)
+        m = pattern.fullmatch(href)
         if m:
             return key(m)
     return None

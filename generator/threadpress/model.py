@@ -6,9 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
-
-from .routes import slug_dir
+from .routes import slug_dir, url_path
 
 FORMATS = ("markdown", "gfm", "html", "text")
 SORTS = ("original", "oldest", "newest", "score")
@@ -121,4 +119,4 @@ class Summary:
     @property
     def href(self) -> str:
         """The thread's folder from the site root, URL-encoded (for index templates)."""
-        return quote(slug_dir(self.slug))
+        return url_path(slug_dir(self.slug))

@@ -5,6 +5,10 @@ folder `S/c/` (a page per comment, `S/c/<id>/index.html`); the site owns the top
 `RESERVED`. Paths are worked out from small per-thread summaries before anything is rendered, so
 two things that would land on one file are an error naming both sources, at `check` and `build`.
 
+Every URL the site writes to one of its own files comes from `url_path` (through `Links`): each
+segment percent-encoded, so a slug such as `a?b`, `a#b` or `a%20b` names its own folder in every
+page, search result, sitemap, feed, redirect and JSON-LD alike.
+
 Path segments longer than the file system's limit (255 bytes) get a stable shortened form: a
 readable prefix, `~~`, and a hash of the whole segment. A raw `~` never survives the id encoding
 (it becomes `~7E`), so a shortened segment cannot equal any other id's segment.
@@ -123,7 +127,7 @@ def term_segment(name: str) -> str:
 
 def term_href(taxonomy: str, name: str) -> str:
     """A tag's or author's first page from the site root, as a URL-encoded folder."""
-    return quote(folder_of(term_page(taxonomy, name, 1)))
+    return url_path(folder_of(term_page(taxonomy, name, 1)))
 
 
 def terms_page(taxonomy: str, n: int) -> str:
@@ -160,6 +164,19 @@ def alias_entries(alias: str) -> list[str]:
     return [base + THREAD_PAGE, base + COMMENTS]
 
 
+def url_path(route: str) -> str:
+    """A route (a `/`-separated path from the output root, or from one page to another, `..`
+    allowed) as the path of a URL that names it: each segment percent-encoded.
+
+    Only RFC 3986's unreserved characters (letters, digits, `-._~`) stand for themselves. That
+    covers WHATWG's path percent-encode set (controls, space, `"`, `#`, `<`, `>`, `?`, a
+    backtick, `{`, `}`, and non-ASCII as its UTF-8 bytes), and also `%` (else `a%20b` would
+    name `a b`), `:` (a relative link `a:b/` would be read as a scheme), `\\` (a browser reads
+    it as `/`) and `;=,&+'!$()*@[]|^`, which some server or reader could take for something
+    else. A server decodes each segment back to the name."""
+    return "/".join(quote(part, safe="") for part in route.split("/"))
+
+
 def folder_of(path: str) -> str:
     """The folder a page is served from: `a/b/index.html` → `a/b/`, `404.html` → ``."""
     return path.rsplit("/", 1)[0] + "/" if "/" in path else ""
@@ -180,13 +197,13 @@ class Links:
         while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
             common += 1
         rel = "../" * (len(here) - common) + "/".join(there[common:])
-        return quote(rel)
+        return url_path(rel)
 
     def absolute(self, target: str) -> str | None:
         """The absolute URL of a file or folder, when the site's base_url is known."""
         if not self.base_url:
             return None
-        return self.base_url + quote(target.removesuffix("index.html") if target.endswith(
+        return self.base_url + url_path(target.removesuffix("index.html") if target.endswith(
             "/index.html") or target == "index.html" else target)
 
 

@@ -83,15 +83,19 @@ def write_docs(thread: Thread, dest: Path, language: str) -> None:
 
 
 def documents(thread: Thread, language: str) -> Iterator[tuple[str, str]]:
-    """(path, html) of each search document: `<thread folder>/search-<n>.html`, so that a
-    result's URL is its thread page's once the browser drops the file name."""
+    """(path, html) of each search document: `<thread folder>/search-<n>.html`; a result's URL
+    is its `url` meta, the thread page's folder as linked from the search page."""
     from .render import bodies, views
 
     known = thread.positions.__contains__
     base = routes.slug_dir(thread.slug)
     if thread.removed is not None:   # taken down (redactions.yaml): not even its address is
         return                       # in the index (an empty document would be a result URL)
+    # the result's link: the thread page from the search page (the route table's URL, each
+    # segment encoded), not Pagefind's, which is the document's file path unencoded (`a?b/…`)
+    page = routes.Links().href(routes.SEARCH_PAGE, base)
     head = (f'<!doctype html><html lang="{escape(language)}"><head><meta charset="utf-8">'
+            f'<meta data-pagefind-meta="url[content]" content="{escape(page)}">'
             f'<meta data-pagefind-meta="title[content]" content="{escape(thread.title)}">')
     tags = "".join(f'<meta data-pagefind-filter="tag[content]" content="{escape(t)}">'
                    for t in thread.tags)

@@ -37,7 +37,7 @@ IO_THREADS = 4
 # search index): a new version of any of them is a new spec, so no page made by the old one is
 # reused (a security fix in nh3 reaches every page at the next build).
 OUTPUT_LIBRARIES = ("nh3", "markdown", "cmarkgfm", "jinja2", "markupsafe", "pyyaml", "pagefind",
-                    "pagefind-bin")
+                    "pagefind-bin", "ada-url")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import Callable
-from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup
 
@@ -21,7 +20,7 @@ from ..crosslinks import Archive
 from ..model import Comment, Summary, Thread
 from ..times import to_time
 from . import bodies, mail
-from .urls import safe_url
+from .urls import domain, safe_url   # domain: what templates show beside a link
 
 DELETED, ANONYMOUS, REMOVED = "[deleted]", "anonymous", "[removed]"
 INDENT_CAP = 12   # visual indentation stops growing here; the depth number stays visible
@@ -171,7 +170,7 @@ class ThreadView:
     @property
     def href(self) -> str:
         """The thread page's folder from the site root, URL-encoded."""
-        return quote(routes.slug_dir(self.t.slug))
+        return routes.url_path(routes.slug_dir(self.t.slug))
 
 
 EXCERPT_CHARS = 160
@@ -210,16 +209,6 @@ def origin_url(c: Comment, on_hn: bool) -> str | None:
     return f"https://news.ycombinator.com/item?id={c.id}"
 
 
-def domain(url: str | None) -> str | None:
-    if not url:
-        return None
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:
-        return None
-    return host[4:] if host.startswith("www.") else host or None
-
-
 def thread_view(thread: Thread, remote_images: bool = False, archive: Archive | None = None,
                 comment_pages: bool = True) -> ThreadView:
     """The thread for templates; `remote_images` is the site's setting (see images.py); with an
@@ -238,7 +227,8 @@ def thread_view(thread: Thread, remote_images: bool = False, archive: Archive | 
     quoted: dict[str, list[str]] = {}
     views: list[CommentView] = []
     roots: list[Ref | None] = []
-    refs = [Ref(c.id, quote(routes.comment_segment(c.id)), anchor(c.id), c.author, author_name(c))
+    refs = [Ref(c.id, routes.url_path(routes.comment_segment(c.id)), anchor(c.id), c.author,
+                author_name(c))
             for c in thread.comments]
     folder = mail.Folder.of(thread) if mail.is_mail(thread) else None
     for i, c in enumerate(thread.comments):

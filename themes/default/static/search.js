@@ -1,6 +1,8 @@
 // The search page: Pagefind's UI over every shard of the index (the first one is the primary,
-// the others are merged at query time). A result's URL names a search document
-// (<thread>/search-<n>.html#c-<id>); it is mapped back to the thread page's anchor.
+// the others are merged at query time). A result's link is its document's `url` meta: the
+// thread page's folder as linked from this page, each segment percent-encoded by the generator
+// (Pagefind's own URL is the document's file path unencoded: `a?b/search-0.html` would be read
+// as the path `a` and a query); a sub-result's is that and `#c-<id>`.
 (function () {
   "use strict";
   var box = document.getElementById("search");
@@ -10,7 +12,8 @@
   });
   var root = new URL(box.getAttribute("data-root"), location.href).pathname;
   var page = box.getAttribute("data-offline") === "true" ? "index.html" : "";
-  function land(url) { return url.replace(/search-\d+\.html(?=#|$)/, page); }
+  // (offline, a folder needs its index.html: no web server adds it)
+  function land(url) { return new URL(url.replace(/\/(?=#|$)/, "/" + page), location.href).href; }
   var ui = new PagefindUI({
     element: "#search",
     bundlePath: bundles[0],
@@ -20,7 +23,8 @@
     showSubResults: true,
     autofocus: true,
     processResult: function (result) {
-      result.url = land(result.url);
+      if (!result.meta || !result.meta.url) return result;
+      result.url = result.meta.url = land(result.meta.url);
       (result.sub_results || []).forEach(function (sub) { sub.url = land(sub.url); });
       return result;
     }
