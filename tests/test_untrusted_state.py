@@ -423,3 +423,22 @@ def _entry() -> state.Entry:
                                                title="T", created=t, updated=t, tags=("x",),
                                                aliases=("old",), count=1),
                        ["a/b/index.html", "a/b/c"], 2, 10, [], [("k", "c")], ["w"], "d")
+
+
+def test_a_link_in_place_of_the_preview_output_is_removed_not_built_through(world, capsys):
+    """serve builds into .threadpress/serve: a link there, to a site built elsewhere, is state
+    that is not trusted (removed, with a warning), not an output named by the user."""
+    from threadpress.build import build_outcome
+
+    site, out, decoy = world
+    elsewhere = decoy / "built"
+    assert build_site(site, output=elsewhere, quiet=True) == 0
+    preview = site / state.STATE_DIR / "serve"
+    preview.parent.mkdir(exist_ok=True)
+    preview.symlink_to(elsewhere)
+    outside = snapshot(decoy)
+    outcome = build_outcome(site, preview)
+    assert not [d for d in outcome.diagnostics if not d.warning]
+    assert "removed, not followed" in capsys.readouterr().err
+    assert snapshot(decoy) == outside
+    assert not preview.is_symlink() and (preview / "index.html").is_file()

@@ -82,6 +82,7 @@ def build_outcome(site: Path, output: Path, base_url: str | None = None,
                   clean: bool = False, offline: bool | None = None) -> Outcome:
     """Build SITE into OUTPUT and return what happened, diagnostics included, without reporting
     them (`serve` shows them in the browser too). A bad config or theme raises ThreadpressError."""
+    out, where = _secure_paths(site, output, quiet)
     config, diags = load_config(site)
     config = override(config, base_url=base_url, theme=theme, offline=offline)
     resolved = resolve_theme(site, config.theme, from_command_line=theme is not None)
@@ -89,12 +90,6 @@ def build_outcome(site: Path, output: Path, base_url: str | None = None,
     diags = diags + sitefs.theme_problems((*resolved.template_dirs, *resolved.static_dirs))
     spec = tasks.make_spec(config, resolved, load_redactions(site),
                            load_secret(site) if config.anonymize_authors else b"")
-    out = Output(output)
-    where = state.state_file(site, out.path)
-    # before anything in the state folder is opened, the lock included: no link is followed
-    for warning in state.secure(where, _cache_folders(where)):
-        if not quiet:
-            print(f"warning: {warning}", file=sys.stderr)
     out.lock_path = where.with_suffix(".lock")
     with locked(out, quiet):
         out.recover()
@@ -104,6 +99,25 @@ def build_outcome(site: Path, output: Path, base_url: str | None = None,
     notice = base_url_notice(config, site)
     outcome.notices = [notice] if notice else []
     return outcome
+
+
+def _secure_paths(site: Path, output: Path, quiet: bool) -> tuple[Output, Path]:
+    """The output and its build state file, made safe before anything in the state folder is
+    opened (the secret and the lock included): no link there is followed (state.secure). An
+    output inside the state folder (serve's preview) is ours too: a link there is removed,
+    where a link named as the output elsewhere (`-o public`) leads to the folder to build."""
+    out = Output(output)
+    top = Path(os.path.abspath(site)) / state.STATE_DIR
+    if out.link is not None and out.link.is_relative_to(top):
+        warnings = state.secure(state.state_file(site, out.link), [out.link])
+        out = Output(output)
+    else:
+        warnings = []
+    where = state.state_file(site, out.path)
+    for warning in warnings + state.secure(where, _cache_folders(where)):
+        if not quiet:
+            print(f"warning: {warning}", file=sys.stderr)
+    return out, where
 
 
 def _cache_folders(where: Path) -> list[Path]:

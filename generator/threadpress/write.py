@@ -141,8 +141,9 @@ class Output:
         if out.exists() and not out.is_dir():
             raise ThreadpressError.one(f"output {out} exists and is not a folder")
         if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
+            where = f"{out} (where the link {self.link} leads)" if self.link else out
             raise ThreadpressError.one(
-                f"refusing to replace {out}: it has files and was not built by threadpress "
+                f"refusing to replace {where}: it has files and was not built by threadpress "
                 f"(no {MARKER}); empty it or choose another folder with -o")
 
     def new_folder(self, kind: str) -> Path:
