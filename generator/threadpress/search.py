@@ -84,16 +84,18 @@ def write_docs(thread: Thread, dest: Path, language: str) -> None:
 
 def documents(thread: Thread, language: str) -> Iterator[tuple[str, str]]:
     """(path, html) of each search document: `<thread folder>/search-<n>.html`; a result's URL
-    is its `url` meta, the thread page's folder as linked from the search page."""
+    is its `url` meta, the thread page's folder from the site root."""
     from .render import bodies, views
 
     known = thread.positions.__contains__
     base = routes.slug_dir(thread.slug)
     if thread.removed is not None:   # taken down (redactions.yaml): not even its address is
         return                       # in the index (an empty document would be a result URL)
-    # the result's link: the thread page from the search page (the route table's URL, each
-    # segment encoded), not Pagefind's, which is the document's file path unencoded (`a?b/…`)
-    page = routes.Links().href(routes.SEARCH_PAGE, base)
+    # the result's link: the thread page from the site root (the route table's URL, each
+    # segment encoded), not Pagefind's, which is the document's file path unencoded (`a?b/…`).
+    # From the root, not from the search page: Pagefind resolves a sub-result's URL (`…#c-1`)
+    # from the root of its own URL space, so a `../` would climb out of a project path.
+    page = routes.url_path(base)
     head = (f'<!doctype html><html lang="{escape(language)}"><head><meta charset="utf-8">'
             f'<meta data-pagefind-meta="url[content]" content="{escape(page)}">'
             f'<meta data-pagefind-meta="title[content]" content="{escape(thread.title)}">')

@@ -67,22 +67,32 @@ SLUGS = ["a?b", "a#b", "a%20b", "a b", "é/ü"]
 
 
 @pytest.fixture(scope="module")
-def slug_site(tmp_path_factory, serve) -> str:
+def slug_sites(tmp_path_factory, serve) -> dict[str, str]:
+    """{"root": URL, "repo": URL}: the site served at the root, and under /repo/ (built with
+    that base_url), where a link that climbs too far leaves the site."""
     root = tmp_path_factory.mktemp("slugs")
     threads = {f"t{i}.json": json.dumps({
         "id": f"t{i}", "title": f"Thread {slug}", "slug": slug,
         "comments": [{"id": "1", "author": "ana", "body": f"common unique{i}word"}]})
         for i, slug in enumerate(SLUGS)}
     site = write_site(root / "site", "default", threads)
-    return serve(build(site, root / "out")).url
+    holder = root / "pages"
+    holder.mkdir()
+    server = serve(holder, sites=("repo/",))
+    build(site, holder / "repo", base_url=server.url + "repo/")
+    return {"root": serve(build(site, root / "out")).url, "repo": server.url + "repo/"}
 
 
+@pytest.mark.parametrize("where", ["root", "repo"])
 @pytest.mark.parametrize("i", range(len(SLUGS)))
-def test_a_search_result_lands_on_its_thread(slug_site, new_page, i):
+def test_a_search_result_lands_on_its_thread(slug_sites, new_page, i, where):
+    """The result's title leads to the thread page, its comment to the comment's anchor."""
+    base = slug_sites[where]
     page = new_page()
-    page.goto(f"{slug_site}search/?q=unique{i}word")
-    results = settled_results(page, 1)
-    link = results.first.locator(".pagefind-ui__result-nested a.pagefind-ui__result-link")
-    link.click()
-    page.wait_for_url(f"{slug_site}{quote(SLUGS[i], safe='/')}/#c-1")
+    page.goto(f"{base}search/?q=unique{i}word")
+    result = settled_results(page, 1).first
+    title = result.locator(".pagefind-ui__result-title a.pagefind-ui__result-link").first
+    assert title.evaluate("a => a.href") == f"{base}{quote(SLUGS[i], safe='/')}/"
+    result.locator(".pagefind-ui__result-nested a.pagefind-ui__result-link").click()
+    page.wait_for_url(f"{base}{quote(SLUGS[i], safe='/')}/#c-1")
     assert page.title().startswith(f"Thread {SLUGS[i]} ")

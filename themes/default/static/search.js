@@ -1,8 +1,9 @@
 // The search page: Pagefind's UI over every shard of the index (the first one is the primary,
 // the others are merged at query time). A result's link is its document's `url` meta: the
-// thread page's folder as linked from this page, each segment percent-encoded by the generator
+// thread page's folder from the site root, each segment percent-encoded by the generator
 // (Pagefind's own URL is the document's file path unencoded: `a?b/search-0.html` would be read
-// as the path `a` and a query); a sub-result's is that and `#c-<id>`.
+// as the path `a` and a query); a sub-result's is that, from `/`, and `#c-<id>`. Both are
+// resolved here from the site root.
 (function () {
   "use strict";
   var box = document.getElementById("search");
@@ -10,10 +11,13 @@
   var bundles = JSON.parse(box.getAttribute("data-bundles")).map(function (b) {
     return new URL(b, location.href).href;
   });
-  var root = new URL(box.getAttribute("data-root"), location.href).pathname;
+  var site = new URL(box.getAttribute("data-root"), location.href);
+  var root = site.pathname;
   var page = box.getAttribute("data-offline") === "true" ? "index.html" : "";
   // (offline, a folder needs its index.html: no web server adds it)
-  function land(url) { return new URL(url.replace(/\/(?=#|$)/, "/" + page), location.href).href; }
+  function land(url) {
+    return new URL(url.replace(/^\/+/, "").replace(/\/(?=#|$)/, "/" + page), site).href;
+  }
   var ui = new PagefindUI({
     element: "#search",
     bundlePath: bundles[0],
