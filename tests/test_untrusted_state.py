@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from dom import parse_file
 from test_build import make_site
-from threadpress import search, state
+from threadpress import search, state, taxonomies
 from threadpress.build import build_site
 from threadpress.cli import main
 from threadpress.routes import MARKER, is_inside
@@ -442,3 +442,46 @@ def test_a_link_in_place_of_the_preview_output_is_removed_not_built_through(worl
     assert "removed, not followed" in capsys.readouterr().err
     assert snapshot(decoy) == outside
     assert not preview.is_symlink() and (preview / "index.html").is_file()
+
+
+@pytest.mark.parametrize("text", ['["al0", "", "x", "", "t"]\n', '[1, 2]\n', '{"a": 1}\n',
+                                  "not json\n", '["al0", "", 0, "", "t", "extra"]\n'])
+def test_a_corrupt_author_side_file_is_discarded_and_its_thread_rendered_again(world, capsys,
+                                                                                text):
+    site, out, decoy = world
+    assert build_site(site, quiet=True) == 0
+    cold_pages = {k: v for k, v in snapshot(out).items() if k.startswith("authors/")}
+    saved = json.loads(state_path(site, out).read_text())
+    side = taxonomies.side_file(cache_spots(site, out)["posts"], "a.yaml",
+                                saved["threads"]["a.yaml"]["hash"] + saved["spec"])
+    side.write_text(text)   # a.yaml's, which the next build reuses
+    (site / "content" / "b.yaml").write_text(thread("beta changed"))
+    assert build_site(site) == 0
+    err = capsys.readouterr().err
+    assert "a corrupt file in the build state, discarded" in err and "Traceback" not in err
+    (site / "content" / "b.yaml").write_text(thread("beta"))
+    assert build_site(site, quiet=True) == 0   # the discarded thread rendered again: as cold
+    assert {k: v for k, v in snapshot(out).items() if k.startswith("authors/")} == cold_pages
+
+
+SHAPES = {"a string": lambda d: "x", "numbers": lambda d: [1, 2, 3],
+          "files a string": lambda d: [d[0], str(d[1]), d[2]], "short": lambda d: d[:1],
+          "bytes a bool": lambda d: [d[0], d[1], True], "a dict": lambda d: {"d": d}}
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_author_digests_of_the_wrong_shape_are_not_used(world, capsys, shape):
+    site, out, decoy = world
+    assert build_site(site, quiet=True) == 0
+    before = {k: v for k, v in snapshot(out).items() if k.startswith("authors/")}
+    digests = cache_spots(site, out)["authors"] / "authors.json"
+    data = json.loads(digests.read_text())
+    data["pages"] = {author: SHAPES[shape](d) for author, d in data["pages"].items()}
+    digests.write_text(json.dumps(data))
+    (site / "content" / "b.yaml").write_text(thread("beta"))   # same text, new stat
+    (site / "content" / "a.yaml").write_text(thread("alpha", 3))
+    assert build_site(site, quiet=True) == 0
+    (site / "content" / "a.yaml").write_text(thread("alpha"))
+    assert build_site(site, quiet=True) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    assert {k: v for k, v in snapshot(out).items() if k.startswith("authors/")} == before
