@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dom import parse_file
+from support import diagnostics
 from threadpress import routes, search
 from threadpress.build import build_site
 from threadpress.state import state_file
@@ -384,7 +385,9 @@ def test_an_error_inside_the_comment_macro_is_a_message_not_a_traceback(tmp_path
     proc = subprocess.run([sys.executable, "-m", "threadpress", "build", str(site)],
                           capture_output=True, text=True)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert "_comment.html: error: template error:" in proc.stderr
+    [found] = [d for d in diagnostics(proc.stderr) if d["path"].endswith("_comment.html")]
+    assert found["kind"] == "error" and found["line"] == 1   # placed in the template
+    assert found["message"].startswith("template error:")
     assert not (site / "output").exists()
 
 
