@@ -77,11 +77,16 @@ class Response:
         return self.body.decode("utf-8")
 
 
-def get(port: int, path: str, method: str = "GET") -> Response:
-    """One request with `path` sent exactly as given (no client-side normalising of `..`)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+def get(port: int, path: str, method: str = "GET", hosts: list[str] | None = None,
+        timeout: float = TIMEOUT) -> Response:
+    """One request with `path` sent exactly as given (no client-side normalising of `..`);
+    with `hosts`, these Host headers (none for []) instead of 127.0.0.1:PORT."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request(method, path)
+        conn.putrequest(method, path, skip_host=hosts is not None, skip_accept_encoding=True)
+        for host in hosts or []:
+            conn.putheader("Host", host)
+        conn.endheaders()
         r = conn.getresponse()
         return Response(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
     finally:
@@ -98,18 +103,20 @@ class Events:
         assert self.response.status == 200
         assert self.response.getheader("Content-Type") == "text/event-stream"
 
-    def next(self) -> dict:
-        """The next state the server sends (comments and retry lines skipped)."""
+    def next(self, deadline: float | None = None) -> dict:
+        """The next state the server sends (comments and retry lines skipped), by `deadline`
+        (time.monotonic()) if given: the stream's keep-alive comments never let it time out."""
         while True:
             line = self.response.fp.readline()
             assert line, "the event stream ended"
             if line.startswith(b"data: "):
                 return json.loads(line[6:])
+            assert deadline is None or time.monotonic() < deadline, "no state in time"
 
     def until(self, ok: Callable[[dict], bool], timeout: float = TIMEOUT) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            state = self.next()
+            state = self.next(deadline)
             if ok(state):
                 return state
         raise AssertionError("no such state within the time allowed")
@@ -120,3 +127,16 @@ class Events:
 
 def path_of(url: str) -> str:
     return urlsplit(url).path
+
+
+def until(ok: Callable[[], bool], timeout: float = TIMEOUT, every: float = 0.05) -> None:
+    """Wait for `ok()` to hold, polling; fails once `timeout` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while not ok():
+        assert time.monotonic() < deadline, "not so within the time allowed"
+        time.sleep(every)
+
+
+def requests_in_flight() -> list[threading.Thread]:
+    """The server's threads answering a request (socketserver names them after its method)."""
+    return [t for t in threading.enumerate() if "process_request_thread" in t.name]

@@ -3,9 +3,12 @@ the reload script only in served HTML; errors to the terminal and the pages; cle
 
 from __future__ import annotations
 
+import json
 import os
+import queue
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -13,14 +16,17 @@ from pathlib import Path
 
 import pytest
 
+from hypothesis import given, strategies as st
+
 from dom import parse, parse_file
-from serve_support import (TIMEOUT, Events, finish, get, path_of, start, thread_yaml,
-                           write_site)
+from serve_support import (TIMEOUT, Events, finish, get, path_of, requests_in_flight, start,
+                           thread_yaml, until, write_site)
 from support import parse_diagnostic
 from threadpress.build import build_site
-from threadpress.devserver import CLIENT, Status, locate
+from threadpress.devserver import CLIENT, EVENTS, LOOPBACK, Hosts, Status, host_of, locate
 from threadpress.serve import local_url
-
+from threadpress.state import STATE_DIR
+from threadpress.watch import FILES, TREES, Watcher
 
 
 @pytest.fixture
@@ -134,6 +140,65 @@ def test_locate_keeps_to_the_root(tmp_path):
                                        ("::1", "http://[::1]:8000/a/")])
 def test_the_local_address(bind, url):
     assert local_url(bind, 8000, "/a/") == url
+
+
+# --- only under its own name (no DNS rebinding) ---------------------------------------------
+
+@pytest.mark.parametrize("path", ["/archive/", "/archive/a/", EVENTS, CLIENT, "/", "/nope"])
+@pytest.mark.parametrize("hosts", [["evil.example"], ["evil.example:{port}"], ["EVIL.example"],
+                                   ["127.0.0.1.nip.io:{port}"], ["localhost.evil.example"],
+                                   ["127.0.0.1:{port}@evil.example"], ["[127.0.0.1]:{port}"],
+                                   ["127.0.0.1:{port}", "evil.example"], [""], []])
+def test_a_request_under_another_name_is_refused(running, path, hosts):
+    # (a short timeout: an event stream answered would never end)
+    r = get(running.port, path, hosts=[h.format(port=running.port) for h in hosts], timeout=5)
+    assert r.status == 421
+    assert r.headers["content-type"] == "text/plain; charset=utf-8"
+    assert r.text.startswith("Misdirected Request") and len(r.body) < 300
+    assert b"First A" not in r.body and b"data:" not in r.body
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:{port}", "localhost:{port}", "LocalHost:{port}",
+                                  "[::1]:{port}", "127.0.0.1", "localhost", "localhost:9000"])
+def test_the_preview_answers_to_its_own_names(running, host):
+    r = get(running.port, "/archive/a/", hosts=[host.format(port=running.port)])
+    assert r.status == 200
+    assert parse(r.text).find("h1").text.strip() == "First A"
+
+
+LABEL = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?", fullmatch=True)
+DNS_NAME = st.lists(LABEL, min_size=1, max_size=4).map(".".join).filter(
+    lambda n: not n.replace(".", "").isdigit())
+PORT = st.one_of(st.just(""), st.integers(0, 65535).map(lambda p: f":{p}"))
+
+
+@given(name=DNS_NAME, port=PORT, upper=st.booleans(),
+       bind=st.sampled_from(["127.0.0.1", "::1", "localhost", "0.0.0.0", "::", "192.0.2.7"]))
+def test_no_other_dns_name_is_answered_whatever_the_bind_address(name, port, upper, bind):
+    hosts = Hosts.bound_to(bind)
+    own = name in hosts.names
+    assert own == (name in LOOPBACK or name == bind or
+                   (bind in ("0.0.0.0", "::") and name.split(".")[0] ==
+                    socket.gethostname().lower().split(".")[0]))
+    assert hosts.allow([(name.upper() if upper else name) + port]) == own
+
+
+@given(ip=st.ip_addresses(), port=PORT)
+def test_ip_addresses_are_answered_bound_to_every_address_else_loopback_only(ip, port):
+    literal = f"[{ip}]" if ip.version == 6 else str(ip)
+    assert host_of(literal + port) == str(ip)
+    assert Hosts.bound_to("0.0.0.0").allow([literal + port])
+    assert Hosts.bound_to("::").allow([literal + port])
+    assert Hosts.bound_to("127.0.0.1").allow([literal + port]) == ip.is_loopback
+    assert Hosts.bound_to(str(ip)).allow([literal + port])
+
+
+@pytest.mark.parametrize("header", ["", " ", "a b", "evil.example:80:80", "[::1", "::1",
+                                    "[127.0.0.1]", "host:99999", "host:", "user@host",
+                                    "host/path", "[fe80::1%25eth0]"])
+def test_a_malformed_host_is_none(header):
+    assert host_of(header) is None
+    assert not Hosts.bound_to("0.0.0.0").allow([header])
 
 
 # --- the reload script: injected into served HTML only ----------------------------------------
@@ -301,6 +366,148 @@ def test_a_new_themes_folder_is_watched(running):
         events.close()
     r = get(running.port, "/archive/static/extra.css")
     assert (r.status, r.body) == (200, b"body { margin: 0 }\n")
+
+
+def test_a_takedown_in_redactions_yaml_leaves_the_preview(running):
+    site, out = running.preview.site, running.preview.output
+    gone = "comment 1 of First A"
+    events = Events(running.port)
+    try:
+        first = events.next()
+        assert gone in parse(get(running.port, "/archive/a/").text).text
+        (site / "redactions.yaml").write_text(
+            "comments:\n  - {thread: a, id: c1, reason: asked by its author}\n")
+        events.until(lambda s: s["build"] != first["build"])
+    finally:
+        events.close()
+    page = parse(get(running.port, "/archive/a/").text).text
+    assert gone not in page and "asked by its author" in page
+    assert gone not in json.dumps(json.loads(get(running.port, "/archive/a/thread.json").body))
+    assert all(gone.encode() not in f.read_bytes() for f in out.rglob("*") if f.is_file())
+
+
+@pytest.mark.parametrize("rel", [str(f) for f in FILES])
+def test_the_watcher_sees_each_file_a_build_reads_beside_the_trees(tmp_path, rel):
+    site = write_site(tmp_path / "site", {"a.yaml": thread_yaml("A")})
+    (site / ".threadpress").mkdir()
+    changes: queue.Queue[Path] = queue.Queue()
+    watcher = Watcher(site, changes)
+    watcher.start()
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while True:   # (the watcher is ready a moment after it started: write until seen)
+            (site / rel).write_text(f"changed {time.monotonic()}\n")
+            try:
+                if changes.get(timeout=0.5) == site / rel:
+                    break
+            except queue.Empty:
+                pass
+            assert time.monotonic() < deadline, f"{rel} changed unseen"
+        (site / ".threadpress" / "build").mkdir()   # the build state, the preview: not watched
+        (site / ".threadpress" / "other").write_text("x")
+        (site / "output").mkdir()
+        (site / "notes.txt").write_text("x")
+        (site / rel).unlink()
+        assert changes.get(timeout=TIMEOUT) == site / rel
+        with pytest.raises(queue.Empty):
+            print(changes.get(timeout=2.0))
+    finally:
+        watcher.stop()
+    assert not watcher.running
+
+
+AUDIT = """
+import json, os, sys
+from threadpress.build import build_site
+opened = []
+def hook(event, args):
+    if event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
+        opened.append(os.path.abspath(os.fsdecode(args[0])))
+sys.addaudithook(hook)
+status = build_site(__import__("pathlib").Path(sys.argv[1]), __import__("pathlib").Path(
+    sys.argv[2]), jobs=1, quiet=True)
+print(json.dumps({"status": status, "opened": opened}))
+"""
+
+
+def test_every_file_a_build_reads_is_watched(tmp_path):
+    """What the build opens of the site: content/ and themes/ (watched whole), its own state
+    and caches in .threadpress/, and FILES, the list the watcher watches (one list: a new
+    input must join it)."""
+    site = write_site(tmp_path / "site", {"a.yaml": thread_yaml("A")})
+    with (site / "threadpress.yaml").open("a") as f:
+        f.write("anonymize_authors: true\nsearch: false\n")
+    (site / "redactions.yaml").write_text("comments:\n  - {thread: a, id: c1}\n")
+    (site / "themes" / "default" / "static").mkdir(parents=True)
+    (site / "themes" / "default" / "static" / "extra.css").write_text("p {}\n")
+    environ = {k: v for k, v in os.environ.items() if k not in ("CI", "THREADPRESS_SECRET")}
+    r = subprocess.run([sys.executable, "-c", AUDIT, str(site), str(tmp_path / "out")],
+                       capture_output=True, text=True, env=environ, timeout=120, check=True)
+    result = json.loads(r.stdout.splitlines()[-1])
+    assert result["status"] == 0, r.stderr
+    read = {Path(p).relative_to(site) for p in result["opened"] if Path(p).is_relative_to(site)}
+    watched = {Path(f) for f in FILES}
+    beside = {p for p in read if p.parts[0] not in (*TREES, STATE_DIR) or p in watched}
+    assert beside == watched
+    assert Path("content/a.yaml") in read
+
+
+# --- a client that hangs up is no error -------------------------------------------------------
+
+def hang_up(sock: socket.socket) -> None:
+    """Close at once with a reset (RST), as a browser dropping a page does."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+def quiet_afterwards(capfd) -> None:
+    until(lambda: not requests_in_flight())
+    err = capfd.readouterr().err
+    for word in ("Traceback", "BrokenPipe", "ConnectionReset", "Exception", "Error"):
+        assert word not in err, err
+
+
+def request(port: int, path: str, rcvbuf: int | None = None) -> socket.socket:
+    sock = socket.socket()
+    if rcvbuf:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    sock.settimeout(TIMEOUT)
+    sock.connect(("127.0.0.1", port))
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+    return sock
+
+
+@pytest.mark.parametrize("name", ["big.txt", "big.html"])
+def test_a_client_that_hangs_up_mid_download_leaves_no_traceback(running, capfd, name):
+    body = b"<p>" + b"x" * (32 << 20) + b"</p></body>"
+    (running.preview.output / name).write_bytes(body)
+    for _ in range(3):
+        sock = request(running.port, f"/archive/{name}", rcvbuf=4096)
+        assert sock.recv(4096).startswith(b"HTTP/1.0 200")
+        until(lambda: requests_in_flight() != [])
+        hang_up(sock)
+    quiet_afterwards(capfd)
+    assert get(running.port, "/archive/a/").status == 200   # and it serves on
+
+
+def test_a_client_that_hangs_up_mid_request_leaves_no_traceback(running, capfd):
+    for part in (b"GET /archive/ HTTP/1.1\r\nHost: 127.0.0.1", b"GET /arch", b""):
+        sock = socket.create_connection(("127.0.0.1", running.port), timeout=TIMEOUT)
+        sock.sendall(part)
+        until(lambda: requests_in_flight() != [])
+        hang_up(sock)
+    quiet_afterwards(capfd)
+
+
+def test_a_page_that_leaves_its_event_stream_leaves_no_traceback(running, capfd):
+    for close in (hang_up, socket.socket.close):
+        sock = request(running.port, EVENTS)
+        until(lambda: b"data: " in sock.recv(4096, socket.MSG_PEEK))
+        close(sock)
+        for _ in range(3):   # the stream writes to the closed socket: a pipe broken, a reset
+            running.preview.status.publish([], rebuilt=True)
+            time.sleep(0.05)
+    quiet_afterwards(capfd)
 
 
 # --- the command: bad ports, busy ports, Ctrl-C -----------------------------------------------

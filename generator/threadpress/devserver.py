@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import errno
 import http.server
+import ipaddress
 import json
 import mimetypes
 import os
+import re
 import secrets
 import socket
 import socketserver
+import sys
 import threading
 from dataclasses import dataclass
 from importlib import resources
@@ -41,6 +44,70 @@ TYPES = {".html": "text/html" + TEXT, ".htm": "text/html" + TEXT, ".css": "text/
 NOT_BUILT = (b"<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">"
              b"<title>Not found</title></head>\n<body>\n<h1>Not found</h1>\n<p>Nothing is built at "
              b"this address (yet).</p>\n</body>\n</html>\n")
+
+
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+WILDCARDS = frozenset({"", "0.0.0.0", "::"})
+_HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[^\[\]:/@\s]+)(?::(\d{1,5}))?")
+
+
+def host_of(header: str) -> str | None:
+    """The host a Host header names (`name`, `name:port`, `[v6]`, `[v6]:port`): a name in
+    lower case, an IP address in its usual form; None when the header is malformed."""
+    m = _HOST.fullmatch(header.strip())
+    if not m or (m[2] and int(m[2]) > 65535):
+        return None
+    host, bracketed = m[1].strip("[]"), m[1].startswith("[")
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return None if bracketed else host.lower()
+    return str(ip) if bracketed == (ip.version == 6) else None
+
+
+@dataclass(frozen=True)
+class Hosts:
+    """The hosts a request's Host header may name. A page on any web site can make the browser
+    send requests to the preview under the site's own name (DNS rebinding: evil.example made to
+    resolve to 127.0.0.1) and read the answers, since for the browser they are the site's own;
+    refusing every name but the preview's own closes that. The port is not compared: only the
+    name is the attacker's, and a forwarded port (ssh -L, a container) brings another."""
+
+    names: frozenset[str]
+    any_ip: bool = False     # a preview bound to every address (0.0.0.0, ::)
+
+    @classmethod
+    def bound_to(cls, bind: str) -> "Hosts":
+        """Loopback names and the bind address; bound to every address, also any IP address
+        and this machine's own name (`box`, `box.local`): names a stranger cannot make resolve
+        here, unlike any DNS name."""
+        names = set(LOOPBACK)
+        if bind in WILDCARDS:
+            machine = socket.gethostname().lower()
+            short = machine.split(".")[0]
+            names |= {n for n in (machine, short, short and short + ".local") if n}
+        else:
+            names.add(host_of(f"[{bind}]" if ":" in bind else bind) or bind.lower())
+        return cls(frozenset(names), bind in WILDCARDS)
+
+    def allow(self, headers: list[str]) -> bool:
+        """Whether a request with these Host headers is answered (exactly one is needed)."""
+        host = host_of(headers[0]) if len(headers) == 1 else None
+        if host is None:
+            return False
+        if host in self.names:
+            return True
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            return False   # a DNS name that is not this machine's
+        return self.any_ip or ip.is_loopback
+
+    def refusal(self) -> bytes:
+        also = (" (bound to every address: also this machine's name and its IP addresses)"
+                if self.any_ip else "")
+        return (f"Misdirected Request: this preview answers to localhost, 127.0.0.1 and [::1]"
+                f"{also}, not to the name in this request's Host header.\n").encode()
 
 
 def content_type(name: str) -> str:
@@ -145,6 +212,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self._respond(head=True)
 
     def _respond(self, head: bool) -> None:
+        hosts = self.server.hosts
+        if not hosts.allow(self.headers.get_all("Host") or []):   # the event stream too
+            self.close_connection = True
+            return self._send(421, hosts.refusal(), TYPES[".txt"], head)
         path = urlsplit(self.path).path
         if path == EVENTS:
             return self._head(200, "text/event-stream", 0) if head else self._events()
@@ -260,7 +331,7 @@ class PreviewServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, bind: str, port: int, root: Path, status: Status) -> None:
-        self.root, self.status = root, status
+        self.root, self.status, self.hosts = root, status, Hosts.bound_to(bind)
         if ":" in bind:
             self.address_family = socket.AF_INET6
         try:
@@ -276,6 +347,16 @@ class PreviewServer(http.server.ThreadingHTTPServer):
     @property
     def port(self) -> int:
         return self.server_address[1]
+
+    def handle_error(self, request: object, client_address: tuple) -> None:
+        """A client that hangs up mid-request or mid-response (a reload, a closed tab, an event
+        stream left) is no error: nothing is said. Anything else is one line, never the
+        traceback socketserver prints: the terminal is for builds."""
+        e = sys.exc_info()[1]
+        if isinstance(e, (ConnectionError, TimeoutError)):
+            return
+        print(f"serve: a request from {client_address[0]} failed: {type(e).__name__}: {e}",
+              file=sys.stderr)
 
 
 def _bind_problem(e: OSError, bind: str, port: int) -> str:

@@ -79,8 +79,8 @@ class Preview:
             self.watcher.start()
             self._thread.start()
             self.build([])
-            self.ready.set()
             print(f"serving {self.url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+            self.ready.set()
             while not stop.is_set():
                 changed = self._next_burst(stop)
                 if changed:
