@@ -104,7 +104,8 @@ def _parser() -> argparse.ArgumentParser:
         "serve", help="build, serve locally and rebuild on every change, with live reload",
         description="Build the site into SITE/.threadpress/serve/ (output/ is left alone), serve "
         "it at http://ADDR:PORT under the path of base_url (/archive/ for "
-        "https://me.github.io/archive/), and watch content/, themes/ and threadpress.yaml: "
+        "https://me.github.io/archive/), and watch content/, themes/, threadpress.yaml, "
+        "redactions.yaml and the pseudonym secret: "
         "each change rebuilds what it affects, and open pages reload by themselves or show "
         "the build's errors. Ctrl-C stops it.")
     serve.add_argument("site", nargs="?", default=".", help="the site folder (default: .)")
@@ -112,7 +113,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="port to listen on (default: 8000; 0: any free port)")
     serve.add_argument("--bind", default="127.0.0.1", metavar="ADDR",
                        help="address to listen on (default: 127.0.0.1, this machine only; "
-                       "0.0.0.0 for every network)")
+                       "0.0.0.0 for every network). Requests must name the preview by "
+                       "localhost, 127.0.0.1, [::1] or ADDR (with 0.0.0.0: also any IP "
+                       "address or this machine's name); others get 421")
     serve.set_defaults(run=_serve)
 
     imp = sub.add_parser("import", help="convert saved discussions into thread files",
