@@ -193,6 +193,12 @@ def test_ip_addresses_are_answered_bound_to_every_address_else_loopback_only(ip,
     assert Hosts.bound_to(str(ip)).allow([literal + port])
 
 
+def test_the_refusal_says_what_is_answered():
+    assert b"192.0.2.7, [::1], localhost," in Hosts.bound_to("192.0.2.7").refusal()
+    assert b"any IP address" in Hosts.bound_to("0.0.0.0").refusal()
+    assert b"any IP address" not in Hosts.bound_to("127.0.0.1").refusal()
+
+
 @pytest.mark.parametrize("header", ["", " ", "a b", "evil.example:80:80", "[::1", "::1",
                                     "[127.0.0.1]", "host:99999", "host:", "user@host",
                                     "host/path", "[fe80::1%25eth0]"])

@@ -104,10 +104,10 @@ class Hosts:
         return self.any_ip or ip.is_loopback
 
     def refusal(self) -> bytes:
-        also = (" (bound to every address: also this machine's name and its IP addresses)"
-                if self.any_ip else "")
-        return (f"Misdirected Request: this preview answers to localhost, 127.0.0.1 and [::1]"
-                f"{also}, not to the name in this request's Host header.\n").encode()
+        names = ", ".join(f"[{n}]" if ":" in n else n for n in sorted(self.names))
+        also = " and any IP address" if self.any_ip else ""
+        return (f"Misdirected Request: this preview answers to {names}{also}, not to the name "
+                "in this request's Host header.\n").encode()
 
 
 def content_type(name: str) -> str:
