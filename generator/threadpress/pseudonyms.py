@@ -12,13 +12,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import re
 import secrets
 from pathlib import Path
 
 from .errors import ThreadpressError
 from .model import Thread
-from .redactions import drop_urls, rewrite_texts
+from .redactions import Names, drop_urls, rename_comments, rewrite_texts
 
 SECRET_ENV = "THREADPRESS_SECRET"
 SECRET_FILE = Path(".threadpress") / "secret"
@@ -70,32 +69,34 @@ def pseudonym(name: str, secret: bytes) -> str:
 
 
 def anonymize(thread: Thread, secret: bytes) -> None:
-    """Every author of the thread under a pseudonym, in place: the author fields, @mentions and
-    `name wrote:` attributions of those authors in any text, and links whose path names one."""
-    names = {n for n in [thread.author, *(c.author for c in thread.comments)] if n}
+    """Every author of the thread under a pseudonym, in place: the author fields, and the
+    authors' names wherever the thread's texts hold them — however written (redactions.Names,
+    the matcher takedowns use: entities and URL escapes decoded, any capitals, any white space
+    between a name's words), with a mail address after one (`Name <addr> wrote:`), in
+    mentions and their HTML, in links (`/@name`, `~name`, `/u/name`, `user?id=name`,
+    `github.com/name`) and in extras (avatar URLs); comment ids and tags that hold a name;
+    and the thread's and comments' own links when a part of their path is a name."""
+    names = {n for n in [thread.author, *(c.author for c in thread.comments)] if n and n.strip()}
     if not names:
         return
     alias = {n: pseudonym(n, secret) for n in names}
+    folded = {_fold(n): alias[n] for n in sorted(names, reverse=True)}   # of two in other capitals, one
     thread.author = alias.get(thread.author) if thread.author else None
     for c in thread.comments:
         if c.author:
-            c.author = alias[c.author]
+            c.author = alias.get(c.author, c.author)
+    matcher = Names(names)
 
-    def mention(m: re.Match) -> str:
-        name = m.group(2)
-        return m.group(1) + alias[name] if name in alias else m.group(0)
+    def change(text: str) -> str:
+        return matcher.rename(text, lambda name: folded.get(_fold(name), PREFIX + "author"))
 
-    def attribution(m: re.Match) -> str:
-        who = m.group(2)
-        name = who if who in alias else next((n for n in alias if who.endswith(" " + n)), None)
-        return m.group(0) if name is None else \
-            m.group(1) + who[: len(who) - len(name)] + alias[name] + m.group(3)
-
-    rewrite_texts(thread, lambda s: _ATTRIBUTION.sub(attribution, _MENTION.sub(mention, s)))
+    renames = {c.id: new for c in thread.comments for new in [change(c.id)] if new != c.id}
+    if renames:
+        rename_comments(thread, renames)
+    rewrite_texts(thread, change)
+    thread.tags = list(dict.fromkeys(change(t) for t in thread.tags))
     drop_urls(thread, alias)
 
 
-# A mention (@name, u/name, /u/name), and a quote's attribution line (`name wrote:`); the
-# names found are replaced only when they are the thread's authors.
-_MENTION = re.compile(r"(?<![\w@/])(@|/?u/)(\w[\w.-]*\w|\w)")
-_ATTRIBUTION = re.compile(r"(?m)^([ \t>]*)([^\n]{1,200}?)(\s+wrote\b)")
+def _fold(name: str) -> str:
+    return " ".join(name.split()).casefold()

@@ -491,13 +491,30 @@ def replace_spans(text: str, spans: list[tuple[int, int]], by: str = REMOVED) ->
     return "".join(out)
 
 
+def replace_each(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """`text` with each span (of the original text) replaced by its own string; a span that
+    overlaps an earlier one widens it, which keeps the earlier one's string."""
+    merged: list[list] = []
+    for a, b, by in sorted(spans):
+        if merged and a < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b, by])
+    out, done = [], 0
+    for a, b, by in merged:
+        out += [text[done:a], by]
+        done = b
+    out.append(text[done:])
+    return "".join(out)
+
+
 # An attribution line ("Mallory <m@example.org> wrote:", "On Mon, … Mallory wrote:"), whole:
 # when it holds a removed name, the address and the rest of it go with the name.
 _ATTRIBUTION = re.compile(r"(?m)^[ \t>]*(?=\S)([^\n]{1,300}?(?:\b(?:wrote|writes|écrit|schrieb|"
                           r"escribió|scrisse|skrev|napisał|kirjoitti|schreef)\b[^\n]{0,80}?"
                           r"|@[^\n]{0,200}?):[ \t]*$)", re.I)
 # Before a name: a mention's mark (@name, ~name, u/name, /u/name); after it: its mail address.
-_BEFORE = r"(?:@|~|/?u/)?"
+_BEFORE = r"(@|~|/?u/)?"      # group 1: the mark; group 2 is the name
 _AFTER = r"(?:@[\w-]+(?:\.[\w-]+)+|\"?[ \t]*<[^<>\s]*@[^<>\s]*>|[ \t]*\([^()\s]*@[^()\s]*\))?"
 
 
@@ -510,7 +527,7 @@ class Names:
         self.folded = {n.casefold() for n in names}
         alts = "|".join(r"\s+".join(map(re.escape, n.split()))
                         for n in sorted(names, key=lambda n: (-len(n), n)) if n.strip())
-        self.pattern = re.compile(rf"(?<!\w){_BEFORE}(?:{alts})(?!\w){_AFTER}", re.I)
+        self.pattern = re.compile(rf"(?<!\w){_BEFORE}({alts})(?!\w){_AFTER}", re.I)
 
     def spans(self, decoded: str) -> list[tuple[int, int]]:
         """Where the names are in a decoded text, attribution lines widened to the whole."""
@@ -523,6 +540,16 @@ class Names:
 
     def search(self, text: str) -> bool:
         return bool(self.pattern.search(Decoded(text).text))
+
+    def rename(self, text: str, by: Callable[[str], str]) -> str:
+        """`text` with every name, and the mail address after it, replaced by `by(name)`
+        (a mention keeps its mark: `@name` → `@` + `by(name)`); `by` is given the name as it
+        matched, decoded, its white space made single spaces. Attribution lines keep their
+        other words: a pseudonym says who wrote, as the name did."""
+        d = Decoded(text)
+        found = [(*d.span(m.start(2), m.end()), by(" ".join(m.group(2).split())))
+                 for m in self.pattern.finditer(d.text)]
+        return replace_each(text, found) if found else text
 
     def sub(self, text: str) -> str:
         """`text` with every removed name (and what carries it) replaced by "[removed]"."""
