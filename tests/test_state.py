@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -22,7 +23,7 @@ T0 = datetime(2024, 5, 1, 12, 30, tzinfo=timezone.utc)
 
 def entry(**changes) -> state.Entry:
     fields = dict(
-        stat=(120, 1_700_000_000_000_000_000, 42), hash="h1",
+        stat=(120, 1_700_000_000_000_000_000, 42, 1_700_000_000_000_000_001), hash="h1",
         summary=Summary(slug="a/b", file="content/a/b.yaml", id="t1", title="Ünï",
                         url="https://e.org/x", source="hn", domain="e.org", author="al",
                         created=T0, points=7, tags=("x", "y z"), count=3,
@@ -204,7 +205,7 @@ SAVED_NS = 10_000_000_000_000
 
 def known(data: bytes, mtime_ns: int) -> state.State:
     st = state.State(saved_ns=SAVED_NS)
-    st.threads["a.yaml"] = entry(stat=(len(data), mtime_ns, 7),
+    st.threads["a.yaml"] = entry(stat=(len(data), mtime_ns, 7, mtime_ns),
                                  hash=state.file_hash("a.yaml", data))
     return st
 
@@ -216,7 +217,7 @@ def reader(data: bytes, reads: list) -> object:
 def test_an_old_unchanged_stat_is_trusted_without_reading():
     old = SAVED_NS - state.RACY_NS - 1
     reads: list = []
-    assert known(b"v1", old).unchanged("a.yaml", (2, old, 7), reader(b"v2", reads))
+    assert known(b"v1", old).unchanged("a.yaml", (2, old, 7, old), reader(b"v2", reads))
     assert reads == []
 
 
@@ -225,20 +226,42 @@ def test_a_stat_too_close_to_the_save_is_checked_by_content(mtime):
     """A file rewritten within the file system's time resolution keeps its stat: read it."""
     reads: list = []
     st = known(b"v1", mtime)
-    assert not st.unchanged("a.yaml", (2, mtime, 7), reader(b"v2", reads))
-    assert st.unchanged("a.yaml", (2, mtime, 7), reader(b"v1", reads))
+    assert not st.unchanged("a.yaml", (2, mtime, 7, mtime), reader(b"v2", reads))
+    assert st.unchanged("a.yaml", (2, mtime, 7, mtime), reader(b"v1", reads))
     assert len(reads) == 2
 
 
-@pytest.mark.parametrize("stat", [(3, 1, 7), (2, 2, 7), (2, 1, 8)])
+@pytest.mark.parametrize("stat", [(3, 1, 7, 1), (2, 2, 7, 1), (2, 1, 8, 1), (2, 1, 7, 2)])
 def test_a_changed_stat_is_checked_by_content(stat):
+    """Any of size, mtime, inode or ctime: a same-size edit with its mtime put back still
+    changes the ctime."""
     st = known(b"v1", 1)
     assert st.unchanged("a.yaml", stat, lambda: b"v1")        # touched, same bytes
     assert not st.unchanged("a.yaml", stat, lambda: b"v2")
 
 
+def test_a_recent_ctime_is_checked_by_content_whatever_the_mtime_says():
+    """An old mtime put back on a file just edited: the ctime is recent, so its bytes decide."""
+    old = SAVED_NS - state.RACY_NS - 1
+    st = known(b"v1", old)
+    st.threads["a.yaml"].stat = (2, old, 7, SAVED_NS)
+    assert not st.unchanged("a.yaml", (2, old, 7, SAVED_NS), lambda: b"v2")
+
+
+def test_the_stat_holds_size_mtime_inode_and_ctime(tmp_path):
+    path = tmp_path / "a.yaml"
+    path.write_bytes(b"v1")
+    before = state.file_stat(path.stat())
+    time.sleep(0.01)
+    mtime = path.stat().st_mtime_ns
+    path.write_bytes(b"v2")
+    os.utime(path, ns=(mtime, mtime))   # same size, the mtime put back
+    after = state.file_stat(path.stat())
+    assert before[:3] == after[:3] and before != after
+
+
 def test_an_unknown_file_is_changed():
-    assert not known(b"v1", 1).unchanged("b.yaml", (2, 1, 7), lambda: b"v1")
+    assert not known(b"v1", 1).unchanged("b.yaml", (2, 1, 7, 1), lambda: b"v1")
 
 
 def test_a_files_hash_covers_its_path_and_bytes():

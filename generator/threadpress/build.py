@@ -238,7 +238,7 @@ def _plan(files: list[Path], content: Path, previous: state.State, output: Path,
     for path in files:
         rel = path.relative_to(content).as_posix()
         st = path.stat()
-        stat = (st.st_size, st.st_mtime_ns, st.st_ino)
+        stat = state.file_stat(st)
         old = previous.threads.get(rel)
         if old is not None and previous.unchanged(rel, stat, path.read_bytes) \
                 and all(sitefs.real_entry(output, e) for e in old.entries) \
@@ -360,18 +360,33 @@ def _relink(plan: _Plan, entries: dict[str, state.Entry], content: Path, stage: 
 
 def _moves(kept: list[str], previous: state.State, entries: dict[str, state.Entry]) -> list[str]:
     """What to move from the live output for the reused threads: a thread's whole folder when
-    no other thread lives inside it (one rename, and nothing left to delete), else its entries."""
-    holding = {"/".join(parts[:i]) for e in entries.values()
-               for parts in [routes.slug_dir(e.summary.slug).split("/")[:-1]]
-               for i in range(1, len(parts))}
+    no other thread's entry, of the last build or of this one, lives inside it (one rename,
+    and nothing left to delete), else its own entries one by one. A nested thread (`a/b` in
+    `a`'s folder) or an alias redirect there, deleted since, is left behind with the old
+    output; one rendered anew is already in the stage, where the whole folder cannot go."""
+    shared = _shared_folders([*previous.threads.items(), *entries.items()])
     moves = []
     for rel in kept:
         old = previous.threads[rel]
         folder = routes.slug_dir(old.summary.slug).rstrip("/")
         # an alias's redirects live outside the thread's folder: they move one by one
-        moves += old.entries if folder in holding else [folder] + [
+        moves += old.entries if folder in shared else [folder] + [
             e for e in old.entries if not e.startswith(folder + "/")]
     return moves
+
+
+def _shared_folders(owners: list[tuple[str, state.Entry]]) -> set[str]:
+    """The output folders holding entries of more than one thread file."""
+    first: dict[str, str] = {}
+    shared = set()
+    for rel, e in owners:
+        for entry in e.entries:
+            parts = entry.split("/")
+            for i in range(1, len(parts)):
+                folder = "/".join(parts[:i])
+                if first.setdefault(folder, rel) != rel:
+                    shared.add(folder)
+    return shared
 
 
 def moved_warning(old: Summary, new: Summary) -> list[Diagnostic]:

@@ -32,7 +32,7 @@ from .model import Summary
 from .routes import MARKER, is_inside
 
 STATE_DIR = ".threadpress"
-FORMAT = 2
+FORMAT = 3   # 3: the stat holds the ctime too
 RACY_NS = 2_000_000_000   # file times coarser than this are not trusted to tell two versions apart
 
 
@@ -40,7 +40,7 @@ RACY_NS = 2_000_000_000   # file times coarser than this are not trusted to tell
 class Entry:
     """One thread file as the last build saw it."""
 
-    stat: tuple[int, int, int]          # size, mtime_ns, inode: a cheap "unchanged?" check
+    stat: tuple[int, int, int, int]     # file_stat(): a cheap "unchanged?" check
     hash: str                           # of the file's bytes and its path in content/
     summary: Summary
     entries: list[str]                  # output paths the thread owns
@@ -63,16 +63,28 @@ class State:
     bytes: int = 0
     saved_ns: int = 0                   # when it was saved: newer stats are not trusted
 
-    def unchanged(self, rel: str, stat: tuple[int, int, int], read: "Callable[[], bytes]") -> bool:
+    def unchanged(self, rel: str, stat: tuple[int, int, int, int],
+                  read: "Callable[[], bytes]") -> bool:
         """Whether a thread file is as the last build saw it. The stat alone decides only for
-        files last modified well before the state was saved: a file written in the same tick
-        as its previous version could otherwise pass for it (git's "racy clean" problem)."""
+        files whose inode last changed well before the state was saved: a file written in the
+        same tick as its previous version could otherwise pass for it (git's "racy clean"
+        problem). The ctime is the clock to trust: an editor, `touch -d` or `git checkout`
+        can put the mtime back, nothing but the system clock puts the ctime back."""
         old = self.threads.get(rel)
         if old is None:
             return False
-        if old.stat == stat and stat[1] < self.saved_ns - RACY_NS:
+        if old.stat == stat and stat[3] < self.saved_ns - RACY_NS:
             return True
         return old.hash == file_hash(rel, read())
+
+
+def file_stat(st: os.stat_result) -> tuple[int, int, int, int]:
+    """What a thread file's stat must match to be taken as unchanged without reading it: size,
+    mtime, inode and ctime. Size and mtime alone miss a same-size edit whose mtime was put
+    back; every write (and every utime) sets the ctime to now. Hashing every file on every
+    build would read the whole content/ folder (about 1 s per GB) to save what this misses
+    only when the clock is turned back."""
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
 def state_file(site: Path, output: Path) -> Path:
@@ -219,7 +231,7 @@ def _entry(raw: dict[str, Any]) -> Entry:
         d["other"] = tuple(_list(d["other"])) if d["other"] is not None else None
         warnings.append(_typed(Diagnostic(**d)))
     stat = tuple(_int(n) for n in _list(raw["stat"]))
-    if len(stat) != 3:
+    if len(stat) != 4:
         raise ValueError("stat")
     return Entry(stat=stat, hash=_str(raw["hash"]), summary=summary,
                  entries=[_path(e) for e in _list(raw["entries"])], files=_int(raw["files"]),

@@ -74,7 +74,7 @@ class Result:
     # thread's route took: then the route check names the real cause instead).
     failures: list[Diagnostic] = field(default_factory=list)
     hash: str = ""
-    stat: tuple[int, int, int] = (0, 0, 0)
+    stat: tuple[int, int, int, int] = (0, 0, 0, 0)
     files: int = 0
     bytes: int = 0
     provides: list[tuple[str, str]] = field(default_factory=list)   # see crosslinks.py
@@ -169,7 +169,7 @@ def run(task: Task) -> Result:
 
 
 def _run(task: Task) -> Result:
-    from .state import file_hash  # here, not at the top: state imports this module's neighbours
+    from .state import file_hash, file_stat  # here, not at the top: state imports this module's neighbours
 
     st = os.stat(task.path)
     try:
@@ -177,7 +177,7 @@ def _run(task: Task) -> Result:
     except ThreadpressError as e:   # unreadable: an error naming the file
         return Result(task.rel, None, diagnostics=e.diagnostics)
     result = Result(task.rel, None, hash=file_hash(task.rel, data),
-                    stat=(st.st_size, st.st_mtime_ns, st.st_ino))
+                    stat=file_stat(st))
     thread, result.diagnostics = load_bytes(data, task.name, task.slug, task.spec.config.sort)
     del data
     if thread is None:

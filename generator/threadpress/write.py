@@ -107,14 +107,15 @@ def _umask_strips() -> bool:
 _UMASK_STRIPS = _umask_strips()
 
 
-def _os_error(e: OSError, path: Path) -> ThreadpressError:
+def _os_error(e: OSError, path: Path, verb: str = "write") -> ThreadpressError:
     """A file-system failure as a user-facing message naming the path."""
     reason = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded",
               errno.ENAMETOOLONG: "the name is too long for the file system",
               errno.EACCES: "permission denied", errno.EROFS: "the file system is read-only",
               errno.ENOTDIR: "a part of the path is a file, not a folder",
+              errno.ENOTEMPTY: "a folder of that name is already there, not empty",
               }.get(e.errno or 0, e.strerror or str(e))
-    return ThreadpressError.one(f"cannot write: {reason}", path)
+    return ThreadpressError.one(f"cannot {verb}: {reason}", path)
 
 
 class Output:
@@ -243,11 +244,13 @@ class Output:
                                                 "moved": reused}))
         except OSError as e:   # a full disk, say: nothing has moved yet
             raise _os_error(e, self.journal) from None
+        where, verb = self.path, "write"
         try:
-            for rel in reused:
-                dst = stage / rel
+            for rel in reused:   # a failure names the entry it could not move
+                where, verb, dst = self.path / rel, "move into the new output", stage / rel
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(self.path / rel, dst)
+            where, verb = self.path, "write"
             os.replace(self.path, old)
             try:
                 os.replace(stage, self.path)   # a kill just before this: recover() finishes it
@@ -256,7 +259,7 @@ class Output:
                 raise
         except OSError as e:
             self.recover()                     # the moved entries go back
-            raise _os_error(e, self.path) from None
+            raise _os_error(e, where, verb) from None
         self.journal.unlink()
         remove(old)   # what cannot be deleted now is a leftover the next build removes
 
