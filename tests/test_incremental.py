@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 
 from dom import parse_file
 from support import diagnostics
-from threadpress import routes, search
+from threadpress import routes, search, state
 from threadpress.build import build_site
+from threadpress.errors import ThreadpressError
 from threadpress.state import state_file
 
 
@@ -51,7 +52,7 @@ def cold(site: Path, tmp: Path) -> dict[str, bytes]:
 EDITS = st.lists(st.tuples(
     st.sampled_from(["add", "change", "delete", "rename", "touch", "config", "template",
                      "untemplate", "slug", "redact", "unredact", "alias", "link", "tags", "authors",
-                     "unindex"]),
+                     "unindex", "nest", "alias-into", "sneak"]),
     st.integers(0, 5), st.integers(0, 6)), min_size=1, max_size=6)
 
 
@@ -60,6 +61,9 @@ EDITS = st.lists(st.tuples(
 def test_incremental_builds_equal_cold_builds_after_any_edits(tmp_path_factory, monkeypatch,
                                                                edits):
     monkeypatch.setattr(search, "SHARD_COMMENTS", 6)   # several search shards, even here
+    # a file system with exact times: a stat that matches decides alone, so what it compares
+    # is under test ("sneak": a same-size edit whose mtime is put back must still be seen)
+    monkeypatch.setattr(state, "RACY_NS", -10**18)
     tmp = tmp_path_factory.mktemp("inc")
     site = tmp / "site"
     content = site / "content"
@@ -121,10 +125,29 @@ def _apply(site: Path, kind: str, which: int, n: int) -> None:
             f"Linked {n}", 1 + n % 3, body=f"see https://news.ycombinator.com/item?id={(n + 1) % 7}"))
     elif kind == "unredact":
         (site / "redactions.yaml").unlink(missing_ok=True)
+    elif kind in ("nest", "alias-into"):   # a thread, or an alias, in another thread's folder
+        other = files[(which + 1) % len(files)]
+        key = target.relative_to(content).with_suffix("").as_posix().replace("/", "-")
+        where = f"{_slug_of(other, content)}/{'n' if kind == 'nest' else 'was'}-{key}-{n}"
+        target.write_text((f"slug: {where}\n" if kind == "nest" else f"aliases: [{where}]\n")
+                          + thread_text(f"{kind} {n}", n))
+    elif kind == "sneak":   # same size, new bytes, the old mtime put back: only ctime tells
+        st = target.stat()
+        data = target.read_bytes()
+        at = data.index(b"title: '") + len(b"title: '")   # the title's first letter, recased
+        target.write_bytes(data[:at] + data[at:at + 1].swapcase() + data[at + 1:])
+        os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
     elif kind == "unindex":   # the kept search documents and shards are lost
         for kept in (site / ".threadpress" / "build").glob("*.search"):
             for part in sorted(kept.iterdir())[: 1 + n % 2]:
                 shutil.rmtree(part)
+
+
+def _slug_of(path: Path, content: Path) -> str:
+    """The slug a thread file of these tests gets: its `slug:` line, else its path."""
+    first = path.read_text().split("\n", 1)[0]
+    return first[len("slug: "):] if first.startswith("slug: ") else \
+        path.relative_to(content).with_suffix("").as_posix()
 
 
 def test_a_rebuild_renders_only_the_changed_thread(tmp_path, capsys):
@@ -250,6 +273,7 @@ def test_two_builds_at_once_leave_a_complete_site(tmp_path):
         import sys
         from pathlib import Path
         from threadpress.build import build_site
+from threadpress.errors import ThreadpressError
         sys.exit(build_site(Path({str(site)!r}), jobs=1, clean=True))
     """)
     procs = [subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)
@@ -452,3 +476,62 @@ def test_new_rules_for_the_sites_time_zone_render_every_thread_again(tmp_path, m
     real = tasks.zone_data
     monkeypatch.setattr(tasks, "zone_data", lambda name: real(name) + b"(new rules)")
     assert build.build_outcome(site, site / "output", quiet=True, jobs=1).rendered == 1
+
+
+# --- threads and aliases inside a kept thread's folder ---------------------------------------
+
+def _nested_site(tmp: Path, nested: bool = True) -> Path:
+    """Thread a; thread b at a/b, inside a's folder (if `nested`); thread z with an alias
+    there, a/old."""
+    site = tmp / "site"
+    content = site / "content"
+    content.mkdir(parents=True)
+    (content / "a.yaml").write_text(thread_text("A", 3))
+    if nested:
+        (content / "b.yaml").write_text("slug: a/b\n" + thread_text("B", 2))
+    (content / "z.yaml").write_text("aliases: [a/old]\n" + thread_text("Z", 2))
+    assert build_site(site, quiet=True) == 0
+    return site
+
+
+EDITS_THERE = {
+    "nested-deleted": lambda c: (c / "b.yaml").unlink(),
+    "nested-changed": lambda c: (c / "b.yaml").write_text("slug: a/b\n" + thread_text("B", 5)),
+    "alias-removed": lambda c: (c / "z.yaml").write_text(thread_text("Z", 2)),
+    "alias-owner-changed": lambda c: (c / "z.yaml").write_text("aliases: [a/old]\n"
+                                                               + thread_text("Z", 4)),
+    "holder-changed": lambda c: (c / "a.yaml").write_text(thread_text("A", 4)),
+}
+
+
+@pytest.mark.parametrize("nested, edit", [(True, e) for e in EDITS_THERE] + [
+    (False, e) for e in EDITS_THERE if not e.startswith("nested")])
+def test_what_lives_in_a_kept_threads_folder_is_rebuilt_or_removed_with_its_own_thread(
+        tmp_path, nested, edit):
+    site = _nested_site(tmp_path, nested)
+    EDITS_THERE[edit](site / "content")
+    for _ in range(2):   # and the build after it: nothing stale or broken was left
+        assert build_site(site, quiet=True) == 0
+        assert tree_bytes(site / "output") == cold(site, tmp_path)
+
+
+def test_a_reused_entry_that_cannot_be_moved_is_named(tmp_path, monkeypatch):
+    site = _nested_site(tmp_path)
+    (site / "content" / "z.yaml").write_text("aliases: [a/old]\n" + thread_text("Z", 4))
+    real = os.replace
+
+    def failing(src, dst):
+        if Path(src).name == "a" and Path(src).parent.name == "output":
+            raise OSError(39, "Directory not empty")
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing)
+    monkeypatch.setattr("threadpress.build._shared_folders", lambda owners: set())
+    with pytest.raises(ThreadpressError) as caught:   # the command line reports it, placed
+        build_site(site, quiet=True)
+    [found] = caught.value.diagnostics
+    assert found.file == str(site / "output" / "a") and "cannot move" in found.message
+    assert "not empty" in found.message
+    monkeypatch.undo()
+    assert build_site(site, quiet=True) == 0   # everything was put back: the next build works
+    assert tree_bytes(site / "output") == cold(site, tmp_path)
