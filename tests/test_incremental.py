@@ -535,3 +535,16 @@ def test_a_reused_entry_that_cannot_be_moved_is_named(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert build_site(site, quiet=True) == 0   # everything was put back: the next build works
     assert tree_bytes(site / "output") == cold(site, tmp_path)
+
+
+def test_a_same_size_edit_with_its_mtime_put_back_is_seen(tmp_path, monkeypatch):
+    monkeypatch.setattr(state, "RACY_NS", -10**18)   # the stat decides alone when it matches
+    site = tmp_path / "site"
+    (site / "content").mkdir(parents=True)
+    for name in ("a", "b"):
+        (site / "content" / f"{name}.yaml").write_text(thread_text(name.upper(), 2))
+    assert build_site(site, quiet=True) == 0
+    _apply(site, "sneak", 0, 0)
+    assert build_site(site, quiet=True) == 0
+    assert tree_bytes(site / "output") == cold(site, tmp_path)
+    assert parse_file(site / "output" / "a" / "index.html").find("h1").text.strip() == "a"
