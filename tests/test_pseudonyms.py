@@ -137,3 +137,72 @@ def test_the_board_theme_shows_pseudonyms_in_its_reply_markers_too(site):
     assert names == [pseudonym(n, secret) for n in ("ada_lovelace", "grace_h", "ada_lovelace")]
     for path in (site / "output" / "one").rglob("*.html"):
         assert not [n for n in NAMES if n in path.read_text(encoding="utf-8")], path
+
+
+# --- the promise, as a property: no author's real name in any output file ----------------------
+
+from html import unescape
+from urllib.parse import unquote
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+# Names no theme, pseudonym (hex after anon-) or date can hold: "zq" begins none of them.
+_NAME = st.from_regex(r"zq[a-z]{2,6}(_[a-z]{1,4})?", fullmatch=True)
+
+
+def _forms(name: str) -> list[str]:
+    """The ways the red team found a name written in archived text."""
+    entity = "".join(f"&#{ord(ch)};" if i % 2 else ch for i, ch in enumerate(name))
+    escaped = "".join(f"%{ord(ch):02x}" if i % 2 == 0 else ch for i, ch in enumerate(name))
+    return [
+        f'<span class="h-card"><a href="https://m.example/@{name}" class="u-url mention">'
+        f"@<span>{name}</span></a></span>",                       # Mastodon mention HTML
+        f"@{name}@remote.example and https://remote.example/@{name}",   # remote acct, origin
+        f"On Mon, 1 Jan 2024, {name.title()} <{name}@mail.example> wrote:\n> hi",  # Gmail
+        f"~{name} /u/{name} u/{name}",                            # Lobsters, Reddit
+        f"https://github.com/{name} https://news.ycombinator.com/user?id={name}",   # profiles
+        name.upper(), entity, escaped,                            # other capitals, escapes
+    ]
+
+
+def _thread(names: list[str], form: int, avatar: int) -> str:
+    comments = []
+    for i, author in enumerate(names):
+        other = names[(i + 1) % len(names)]
+        body = _forms(other)[(form + i) % 8]
+        pic = [f"https://forum.example/user_avatar/forum.example/{author}/90/1.png",
+               f"https://lobste.rs/avatars/{author}-100.png"][(avatar + i) % 2]
+        comments.append({"id": f"{author}-{i}", "author": author, "body": body,
+                         "avatar": pic, "url": f"https://lobste.rs/~{author}"})
+    return json.dumps({"title": f"About {names[0]}", "author": names[-1], "tags": [names[0]],
+                       "source": f"https://m.example/@{names[-1]}/1", "comments": comments})
+
+
+def _readings(raw: bytes) -> list[str]:
+    """A file's text as written, entities decoded, URL escapes undone (gzip opened)."""
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    text = raw.decode("utf-8", "replace")
+    return [text, unescape(text), unquote(text), unquote(unescape(text))]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(_NAME, min_size=2, max_size=4, unique_by=str.casefold),
+       st.integers(0, 7), st.integers(0, 1))
+def test_no_author_name_survives_in_any_output_file(tmp_path_factory, names, form, avatar):
+    site = make_site(tmp_path_factory.mktemp("anon"),
+                     {"t.json": _thread(names, form, avatar),
+                      "u.json": _thread(names[::-1], form + 3, avatar + 1)},
+                     "anonymize_authors: true\n")
+    os.environ.pop("CI", None)
+    assert build_site(site, quiet=True) == 0
+    folded = [n.casefold() for n in names]
+    for path in (site / "output").rglob("*"):
+        if path.is_file():
+            for text in _readings(path.read_bytes()):
+                assert not [n for n in folded if n in text.casefold()], path
+    data = json.loads((site / "output" / "t" / "thread.json").read_text())
+    body = next(c["body"] for c in data["comments"] if "wrote:" in c["body"]) \
+        if form == 2 else None
+    if body is not None:   # the attribution still says who wrote, under the pseudonym
+        assert body.startswith("On Mon, 1 Jan 2024, anon-") and " wrote:" in body
