@@ -273,7 +273,6 @@ def test_two_builds_at_once_leave_a_complete_site(tmp_path):
         import sys
         from pathlib import Path
         from threadpress.build import build_site
-from threadpress.errors import ThreadpressError
         sys.exit(build_site(Path({str(site)!r}), jobs=1, clean=True))
     """)
     procs = [subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)

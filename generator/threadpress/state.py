@@ -32,7 +32,8 @@ from .model import Summary
 from .routes import MARKER, is_inside
 
 STATE_DIR = ".threadpress"
-FORMAT = 3   # 3: the stat holds the ctime too
+# 3: the stat holds the ctime too
+FORMAT = 3
 RACY_NS = 2_000_000_000   # file times coarser than this are not trusted to tell two versions apart
 
 
